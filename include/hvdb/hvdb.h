@@ -1,0 +1,414 @@
+/* hvdb.h - libhvdb: Hyper-V doorbell ports and connections (SPEC §2-§4).
+ *
+ * One `struct hvdb` models one hypervisor: partitions, doorbell ports owned
+ * by the root partition, and doorbell connections in guest partitions.
+ * Every mutating call validates in the order of SPEC §3 and returns an
+ * HV_STATUS plus a stable reason; a refused call changes nothing.
+ *
+ * Threads: calls that change state (create/connect/disconnect/delete,
+ * set_*) serialise on one lock in the handle. hvdb_write(),
+ * hvdb_match_lookup(), hvdb_port_stats() and hvdb_port_account_offloaded()
+ * take no lock and may run on any number of threads at once, concurrently
+ * with the mutating calls. After hvdb_port_disconnect() or
+ * hvdb_port_delete() returns, no write that starts later fires the
+ * connection (or the port).
+ */
+#ifndef HVDB_HVDB_H
+#define HVDB_HVDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hvdb/hvdef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define HVDB_API __attribute__((visibility("default")))
+#else
+#define HVDB_API
+#endif
+
+#define HVDB_VERSION_STRING "0.1.0"
+
+typedef uint64_t hvdb_gpa_t;
+
+#define HVDB_ROOT_PARTITION_ID 1ull
+#define HVDB_DEFAULT_GPA_BITS 48u
+#define HVDB_DEFAULT_CONNECTION_LIMIT 262144u
+#define HVDB_PAGE_SIZE 4096u
+/* The SynIC event ring of SPEC §4: 63 slots of port ids. */
+#define HVDB_RING_SLOTS 63u
+/* Connection id passed to callbacks for fires counted by a backend. */
+#define HVDB_CONNECTION_ID_UNKNOWN 0xFFFFFFFFu
+
+/* ------------------------------------------------------------------ */
+/* Reasons: the one list of refusal reasons (SPEC §3).                */
+/* ------------------------------------------------------------------ */
+
+/* X(ENUM_SUFFIX, "reason-name", "human message") */
+#define HVDB_REASONS(X)                                                        \
+	X(NONE, "ok", "success")                                               \
+	X(NO_CREATE_PORT_PRIVILEGE, "no-create-port-privilege",                \
+	  "caller is neither the root nor the target partition holding the "   \
+	  "CreatePort privilege")                                              \
+	X(NO_CONNECT_PORT_PRIVILEGE, "no-connect-port-privilege",              \
+	  "caller is neither the root nor the target partition holding the "   \
+	  "ConnectPort privilege")                                             \
+	X(UNKNOWN_PARTITION, "unknown-partition", "no such partition")         \
+	X(BAD_PORT_ID, "bad-port-id", "port id has reserved bits 24-31 set")   \
+	X(PORT_ID_IN_USE, "port-id-in-use", "port id is already in use")       \
+	X(UNSUPPORTED_PORT_TYPE, "unsupported-port-type",                      \
+	  "only HvPortTypeDoorbell (4) is implemented")                        \
+	X(DOORBELL_PORT_REQUIRES_ROOT, "doorbell-port-requires-root",          \
+	  "doorbell ports belong to the root partition")                       \
+	X(RESERVED_NONZERO, "reserved-nonzero",                                \
+	  "a reserved, padding or VTL field is not zero")                      \
+	X(BAD_SINT, "bad-sint", "target SINT must be 1..15")                   \
+	X(BAD_VP, "bad-vp",                                                    \
+	  "target VP is neither HV_ANY_VP nor a VP of the port partition")     \
+	X(BAD_CONNECTION_ID, "bad-connection-id",                              \
+	  "connection id has reserved bits 24-31 set")                         \
+	X(CONNECTION_ID_IN_USE, "connection-id-in-use",                        \
+	  "connection id is already in use in this partition")                 \
+	X(UNKNOWN_PORT, "unknown-port", "no such port")                        \
+	X(PORT_NOT_OFFERED, "port-not-offered",                                \
+	  "the port accepts connections from another partition only")          \
+	X(PORT_TYPE_MISMATCH, "port-type-mismatch",                            \
+	  "connection PortType differs from the port's type")                  \
+	X(RESERVED_FLAGS, "reserved-flags",                                    \
+	  "Flags has bits outside 0x80000007")                                 \
+	X(BAD_TRIGGER_SIZE, "bad-trigger-size", "trigger size code 5..7")      \
+	X(VALUE_TOO_WIDE, "value-too-wide",                                    \
+	  "TriggerValue does not fit the trigger size")                        \
+	X(GPA_OUT_OF_RANGE, "gpa-out-of-range",                                \
+	  "doorbell lies beyond the partition's GPA width")                    \
+	X(CROSSES_PAGE, "crosses-page", "doorbell crosses a page boundary")    \
+	X(TRIGGER_CONFLICT, "trigger-conflict",                                \
+	  "a write could match this and an existing connection")               \
+	X(CONNECTION_LIMIT, "connection-limit",                                \
+	  "the partition's connection limit is reached")                       \
+	X(UNKNOWN_CONNECTION, "unknown-connection", "no such connection")      \
+	X(UNKNOWN_HYPERCALL_CODE, "unknown-hypercall-code",                    \
+	  "hypercall code is not a port call")                                 \
+	X(BAD_INPUT_LENGTH, "bad-input-length",                                \
+	  "hypercall input has the wrong length")                              \
+	X(PARTITION_EXISTS, "partition-exists", "partition id already exists") \
+	X(BAD_PARTITION_CONFIG, "bad-partition-config",                        \
+	  "partition id, VP count, GPA width or RAM range is invalid")         \
+	X(OUT_OF_MEMORY, "out-of-memory", "an allocation failed")              \
+	X(BACKEND_FAILURE, "backend-failure",                                  \
+	  "the backend could not attach the trigger")
+
+#define HVDB_REASON_ENUM_(e, name, msg) HVDB_REASON_##e,
+enum hvdb_reason { HVDB_REASONS(HVDB_REASON_ENUM_) HVDB_REASON_MAX };
+#undef HVDB_REASON_ENUM_
+
+/* Stable reason name ("crosses-page"); "?" for out-of-range values. */
+HVDB_API const char *hvdb_reason_name(enum hvdb_reason reason);
+/* Human message for a reason; "?" for out-of-range values. */
+HVDB_API const char *hvdb_reason_message(enum hvdb_reason reason);
+/* "HV_STATUS_INVALID_PARAMETER" for 0x5; NULL for an unknown status. */
+HVDB_API const char *hvdb_status_name(HV_STATUS status);
+
+/* ------------------------------------------------------------------ */
+/* HV_CONNECTION_INFO on its own (no hypervisor needed).              */
+/* ------------------------------------------------------------------ */
+
+/* Width in bytes of a trigger size code: 0 for SIZE_ANY, 1/2/4/8, or -1 for
+ * the invalid codes 5..7. */
+HVDB_API int hvdb_trigger_size_width(uint64_t flags);
+/* "any", "byte", "word", "dword", "qword" or "invalid". */
+HVDB_API const char *hvdb_trigger_size_name(uint64_t flags);
+
+/* Copy of the 32 ABI bytes (little-endian) to and from the struct.
+ * hvdb_conninfo_decode returns 0, or -EINVAL when (len) != 32. */
+HVDB_API void hvdb_conninfo_encode(const HV_CONNECTION_INFO *info,
+				   uint8_t out[32]);
+HVDB_API int hvdb_conninfo_decode(const uint8_t *bytes, size_t len,
+				  HV_CONNECTION_INFO *info);
+
+/* The checks of SPEC §3 ConnectPort that need no partition, in order:
+ * unsupported-port-type, reserved-nonzero (Padding), reserved-flags,
+ * bad-trigger-size, value-too-wide, crosses-page. Writes up to (max)
+ * failing reasons to (out) and returns how many failed (may exceed max). */
+HVDB_API size_t hvdb_conninfo_problems(const HV_CONNECTION_INFO *info,
+				       enum hvdb_reason *out, size_t max);
+
+/* Writes a multi-line human description (fields, flag meaning, problems)
+ * to (buf); returns what snprintf would, or -1. */
+HVDB_API int hvdb_conninfo_describe(const HV_CONNECTION_INFO *info,
+				    char *buf, size_t size);
+
+/* ------------------------------------------------------------------ */
+/* The hypervisor and its partitions.                                 */
+/* ------------------------------------------------------------------ */
+
+struct hvdb;
+
+struct hvdb_config {
+	uint32_t root_vp_count; /* VPs of the root partition, default 1 */
+};
+
+/* New hypervisor with the root partition (id 1, every privilege).
+ * (config) may be NULL for defaults. Returns NULL when out of memory. */
+HVDB_API struct hvdb *hvdb_create(const struct hvdb_config *config);
+/* Frees everything. No other call on (hv) may be running or start. */
+HVDB_API void hvdb_destroy(struct hvdb *hv);
+
+struct hvdb_ram_range {
+	hvdb_gpa_t start;
+	uint64_t size;
+};
+
+struct hvdb_partition_config {
+	uint64_t id; /* not 0, not HV_PARTITION_ID_SELF */
+	uint32_t vp_count; /* >= 1 */
+	uint32_t gpa_bits; /* 12..64, default 48 */
+	uint64_t privileges; /* HV_PRIVILEGE_* mask, default 0 */
+	const struct hvdb_ram_range *ram; /* copied */
+	size_t ram_count;
+	uint32_t connection_limit; /* default HVDB_DEFAULT_CONNECTION_LIMIT */
+};
+
+/* Fills (config) with the defaults for partition (id). */
+HVDB_API void hvdb_partition_config_init(struct hvdb_partition_config *config,
+					 uint64_t id);
+/* Creates a guest partition. HV_STATUS_INVALID_PARTITION_ID
+ * partition-exists; HV_STATUS_INVALID_PARAMETER bad-partition-config;
+ * HV_STATUS_INSUFFICIENT_MEMORY out-of-memory. */
+HVDB_API HV_STATUS hvdb_partition_create(struct hvdb *hv,
+					 const struct hvdb_partition_config *config,
+					 enum hvdb_reason *reason);
+HVDB_API bool hvdb_partition_exists(struct hvdb *hv, uint64_t id);
+
+/* ------------------------------------------------------------------ */
+/* The four port hypercalls, typed (SPEC §3).                         */
+/* ------------------------------------------------------------------ */
+/* (caller) is the calling partition. (reason) may be NULL. Each returns
+ * HV_STATUS_SUCCESS or the status of the first failing SPEC §3 check and
+ * sets *reason to its name; a refused call changes nothing. */
+
+/* HvCallCreatePort. */
+HVDB_API HV_STATUS hvdb_port_create(struct hvdb *hv, uint64_t caller,
+				    const HV_INPUT_CREATE_PORT *in,
+				    enum hvdb_reason *reason);
+/* HvCallConnectPort. The connection gets the partition's backend attached
+ * (if any) before it becomes visible to writes. */
+HVDB_API HV_STATUS hvdb_port_connect(struct hvdb *hv, uint64_t caller,
+				     const HV_INPUT_CONNECT_PORT *in,
+				     enum hvdb_reason *reason);
+/* HvCallDisconnectPort. On return no later write matches it; the id is
+ * free. */
+HVDB_API HV_STATUS hvdb_port_disconnect(struct hvdb *hv, uint64_t caller,
+					const HV_INPUT_DISCONNECT_PORT *in,
+					enum hvdb_reason *reason);
+/* HvCallDeletePort. Connections to the port stay (ids, triggers, conflicts)
+ * but their writes are dropped until they are disconnected. */
+HVDB_API HV_STATUS hvdb_port_delete(struct hvdb *hv, uint64_t caller,
+				    const HV_INPUT_DELETE_PORT *in,
+				    enum hvdb_reason *reason);
+
+/* The same four calls from raw little-endian input bytes. Unknown (code) →
+ * HV_STATUS_INVALID_HYPERCALL_CODE unknown-hypercall-code; (len) not the
+ * input size → HV_STATUS_INVALID_HYPERCALL_INPUT bad-input-length. */
+HVDB_API HV_STATUS hvdb_hypercall(struct hvdb *hv, uint64_t caller,
+				  uint16_t code, const void *input, size_t len,
+				  enum hvdb_reason *reason);
+
+/* ------------------------------------------------------------------ */
+/* Writes and matching (SPEC §4). Lock-free; any thread.              */
+/* ------------------------------------------------------------------ */
+
+enum hvdb_write_result {
+	HVDB_WRITE_MISS = 0, /* matched nothing: ordinary MMIO/RAM write */
+	HVDB_WRITE_FIRE = 1, /* fired the port of out->connection_id */
+	HVDB_WRITE_DROPPED = 2, /* matched a connection whose port is gone */
+};
+
+struct hvdb_write_outcome {
+	HV_CONNECTION_ID connection_id;
+	HV_PORT_ID port_id;
+	uint64_t port_partition;
+};
+
+/* A guest write of (len) 1..8 bytes whose little-endian value is (value)
+ * at (gpa) in (partition). Fires at most one connection (delivering to its
+ * port) and returns an hvdb_write_result, filling (out) unless NULL on a
+ * fire or drop. -EINVAL when len is not 1..8 or value does not fit. */
+HVDB_API int hvdb_write(struct hvdb *hv, uint64_t partition, hvdb_gpa_t gpa,
+			unsigned len, uint64_t value,
+			struct hvdb_write_outcome *out);
+/* As hvdb_write, but only says what would happen: delivers nothing,
+ * changes no counter. */
+HVDB_API int hvdb_match_lookup(struct hvdb *hv, uint64_t partition,
+			       hvdb_gpa_t gpa, unsigned len, uint64_t value,
+			       struct hvdb_write_outcome *out);
+
+/* ------------------------------------------------------------------ */
+/* Delivery: counters, eventfd, callback, notification rings.         */
+/* ------------------------------------------------------------------ */
+
+struct hvdb_port_stats {
+	uint64_t triggers; /* all fires: userspace + offloaded */
+	uint64_t userspace; /* fires through hvdb_write */
+	uint64_t offloaded; /* fires counted by hvdb_port_account_offloaded */
+};
+
+/* Counters of live port (port_id) of the root partition. -ENOENT when no
+ * such port. */
+HVDB_API int hvdb_port_stats(struct hvdb *hv, HV_PORT_ID port_id,
+			     struct hvdb_port_stats *stats);
+
+/* Eventfd signalled once per fire (fd -1 to clear). The caller owns fd and
+ * keeps it open while set. Backends register it for in-kernel matching, so
+ * set it before connecting. -ENOENT when no such port. */
+HVDB_API int hvdb_port_set_eventfd(struct hvdb *hv, HV_PORT_ID port_id,
+				   int fd);
+
+typedef void (*hvdb_port_callback_fn)(void *opaque, HV_PORT_ID port_id,
+				      HV_CONNECTION_ID connection_id);
+/* Callback run on the firing thread for every fire (NULL to clear).
+ * -ENOENT when no such port. */
+HVDB_API int hvdb_port_set_callback(struct hvdb *hv, HV_PORT_ID port_id,
+				    hvdb_port_callback_fn fn, void *opaque);
+
+/* Counts (count) fires that a backend saw happen without hvdb_write (e.g.
+ * a KVM ioeventfd): counters, callback and ring, but not the eventfd,
+ * which the backend's kernel already signalled. -ENOENT when no such
+ * port. */
+HVDB_API int hvdb_port_account_offloaded(struct hvdb *hv, HV_PORT_ID port_id,
+					 uint64_t count);
+
+/* Takes the oldest pending port id from the (vp, sint) ring of the root
+ * partition. Returns 1 and sets *port_id, 0 when empty, -EINVAL for a bad
+ * vp or sint. HV_ANY_VP ports queue on VP 0. */
+HVDB_API int hvdb_ring_pop(struct hvdb *hv, uint32_t vp, uint32_t sint,
+			   HV_PORT_ID *port_id);
+/* HvCallNotifyPortRingEmpty: the consumer drained the ring; ports held
+ * back while it was full are queued now. 0, or -EINVAL. */
+HVDB_API int hvdb_ring_notify_empty(struct hvdb *hv, uint32_t vp,
+				    uint32_t sint);
+
+/* ------------------------------------------------------------------ */
+/* Backends (e.g. KVM): attach each connection's trigger.             */
+/* ------------------------------------------------------------------ */
+
+/* The match identity of one connection, as a backend sees it. */
+struct hvdb_trigger {
+	uint64_t partition;
+	HV_CONNECTION_ID connection_id;
+	HV_PORT_ID port_id;
+	hvdb_gpa_t gpa;
+	uint32_t width; /* 1, 2, 4, 8; 0 when any_size */
+	bool any_size;
+	bool any_value;
+	uint64_t value; /* meaningful unless any_value */
+	int eventfd; /* the port's eventfd at connect time, or -1 */
+};
+
+struct hvdb_backend_ops {
+	/* Called under the handle's lock after every check passed, before the
+	 * connection is visible. Returns 0 (the trigger is attached, offloaded
+	 * or not, *cookie is the backend's), or -errno to refuse the connect
+	 * with HV_STATUS_INSUFFICIENT_MEMORY. */
+	int (*attach)(void *opaque, const struct hvdb_trigger *trigger,
+		      void **cookie);
+	/* Undoes exactly what attach did. Called under the handle's lock. */
+	void (*detach)(void *opaque, const struct hvdb_trigger *trigger,
+		       void *cookie);
+};
+
+/* Registers (ops) for the connections of (partition), which must have
+ * none yet. -ENOENT unknown partition, -EBUSY connections exist or a
+ * backend is already set, -EINVAL ops without attach/detach. NULL ops
+ * clears (only with no connections). */
+HVDB_API int hvdb_partition_set_backend(struct hvdb *hv, uint64_t partition,
+					const struct hvdb_backend_ops *ops,
+					void *opaque);
+
+/* ------------------------------------------------------------------ */
+/* Introspection (snapshots, tests, tools).                           */
+/* ------------------------------------------------------------------ */
+
+struct hvdb_partition_desc {
+	uint64_t id;
+	uint32_t vp_count;
+	uint32_t gpa_bits;
+	uint64_t privileges;
+	uint32_t connection_limit;
+	uint32_t connection_count;
+	const struct hvdb_ram_range *ram; /* valid during the callback */
+	size_t ram_count;
+};
+
+struct hvdb_port_desc {
+	HV_PORT_ID id;
+	uint64_t connection_partition;
+	uint32_t target_sint;
+	uint32_t target_vp;
+	uint32_t port_type;
+	struct hvdb_port_stats stats;
+	uint32_t connection_count;
+};
+
+struct hvdb_connection_desc {
+	uint64_t partition;
+	HV_CONNECTION_ID id;
+	HV_PORT_ID port_id;
+	bool port_deleted; /* its port was deleted: writes are dropped */
+	HV_CONNECTION_INFO info;
+};
+
+/* Visit every partition (by id), live port (by id) or connection (by
+ * partition, then id) in ascending order. A callback returning non-zero
+ * stops the walk and that value is returned; otherwise 0. Takes the
+ * handle's lock: callbacks must not call mutating functions. */
+HVDB_API int hvdb_partition_foreach(struct hvdb *hv,
+				    int (*fn)(void *opaque,
+					      const struct hvdb_partition_desc *),
+				    void *opaque);
+HVDB_API int hvdb_port_foreach(struct hvdb *hv,
+			       int (*fn)(void *opaque,
+					 const struct hvdb_port_desc *),
+			       void *opaque);
+HVDB_API int hvdb_connection_foreach(struct hvdb *hv,
+				     int (*fn)(void *opaque,
+					       const struct hvdb_connection_desc *),
+				     void *opaque);
+
+/* ------------------------------------------------------------------ */
+/* Fault injection (SQLite-style), for reliability tests.             */
+/* ------------------------------------------------------------------ */
+
+#define HVDB_FAULT_SITES(X)                                                    \
+	X(ALLOC_PARTITION, "alloc-partition")                                  \
+	X(ALLOC_PORT, "alloc-port")                                            \
+	X(ALLOC_CONNECTION, "alloc-connection")                                \
+	X(BACKEND_ATTACH, "backend-attach")                                    \
+	X(KVM_EVENTFD, "kvm-eventfd")                                          \
+	X(KVM_IOCTL, "kvm-ioctl")                                              \
+	X(KVM_ALLOC, "kvm-alloc")
+
+#define HVDB_FAULT_ENUM_(e, name) HVDB_FAULT_##e,
+enum hvdb_fault_site { HVDB_FAULT_SITES(HVDB_FAULT_ENUM_) HVDB_FAULT_MAX };
+#undef HVDB_FAULT_ENUM_
+
+HVDB_API const char *hvdb_fault_site_name(enum hvdb_fault_site site);
+/* Arms the walk: the (nth) (1-based) fault point passed from now on fails;
+ * 0 disarms. */
+HVDB_API void hvdb_fault_arm(struct hvdb *hv, uint64_t nth);
+/* Fault points passed since the last arm (so a walk knows when n ran past
+ * the last one). */
+HVDB_API uint64_t hvdb_fault_count(struct hvdb *hv);
+/* Called at every fault point: true when this one must fail. */
+HVDB_API bool hvdb_fault_hit(struct hvdb *hv, enum hvdb_fault_site site);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HVDB_HVDB_H */
