@@ -1,0 +1,302 @@
+/* connection.c - HvCallConnectPort / HvCallDisconnectPort. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <urcu/uatomic.h>
+
+#include "connection.h"
+#include "conninfo.h"
+#include "partition.h"
+#include "port.h"
+#include "reason.h"
+
+struct id_key {
+	uint64_t partition;
+	HV_CONNECTION_ID id;
+};
+
+static int id_key_eq(struct cds_lfht_node *node, const void *key)
+{
+	const struct connection *c = caa_container_of(node, struct connection,
+						      id_node);
+	const struct id_key *k = key;
+
+	return c->id == k->id && c->trigger.partition == k->partition;
+}
+
+static struct connection *connection_find(struct hvdb *hv, uint64_t partition,
+					  HV_CONNECTION_ID id)
+{
+	const struct id_key k = { partition, id };
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+
+	cds_lfht_lookup(hv->conn_by_id, hv_hash(partition, id), id_key_eq, &k,
+			&iter);
+	node = cds_lfht_iter_get_node(&iter);
+	return node ? caa_container_of(node, struct connection, id_node) : NULL;
+}
+
+/* Everything ConnectPort needs once its checks passed. */
+struct connect_plan {
+	struct partition *partition;
+	struct port *port;
+	struct match_trigger trigger;
+};
+
+static void trigger_from_info(struct match_trigger *t, uint64_t partition,
+			      const HV_CONNECTION_INFO *info)
+{
+	const uint64_t flags = info->DoorbellConnectionInfo.Flags;
+	const int width = hvdb_trigger_size_width(flags);
+
+	t->partition = partition;
+	t->gpa = info->DoorbellConnectionInfo.GuestPhysicalAddress;
+	t->any_size = width == 0;
+	t->width = width > 0 ? (uint8_t)width : 0;
+	t->any_value = flags & HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE;
+	t->value = t->any_value ? 0 : info->DoorbellConnectionInfo.TriggerValue;
+}
+
+/* SPEC §3 ConnectPort, steps 1-14 in order. Called under hv->lock. */
+static HV_STATUS connect_validate(struct hvdb *hv, uint64_t caller,
+				  const HV_INPUT_CONNECT_PORT *in,
+				  struct connect_plan *plan,
+				  enum hvdb_reason *reason)
+{
+	const uint64_t conn_pid = partition_resolve(caller,
+						    in->ConnectionPartition);
+	const uint64_t port_pid = partition_resolve(caller, in->PortPartition);
+	const HV_CONNECTION_INFO *info = &in->ConnectionInfo;
+	const hvdb_gpa_t gpa = info->DoorbellConnectionInfo.GuestPhysicalAddress;
+	const unsigned extent = conninfo_extent(info->DoorbellConnectionInfo.Flags);
+	enum hvdb_reason bad;
+
+	/* §3 Connect 1: the access rule, before anything is revealed */
+	if (!partition_may_access(hv, caller, conn_pid,
+				  HV_PRIVILEGE_CONNECT_PORT))
+		return reason_refuse(reason, HV_STATUS_ACCESS_DENIED,
+				     HVDB_REASON_NO_CONNECT_PORT_PRIVILEGE);
+	/* §3 Connect 2: both partitions exist */
+	plan->partition = partition_find(hv, conn_pid);
+	if (!plan->partition || !partition_find(hv, port_pid))
+		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
+				     HVDB_REASON_UNKNOWN_PARTITION);
+	/* §3 Connect 3: a free 24-bit id in this partition */
+	if (in->ConnectionId & ~HV_CONNECTION_ID_MASK)
+		return reason_refuse(reason, HV_STATUS_INVALID_CONNECTION_ID,
+				     HVDB_REASON_BAD_CONNECTION_ID);
+	if (connection_find(hv, conn_pid, in->ConnectionId))
+		return reason_refuse(reason, HV_STATUS_INVALID_CONNECTION_ID,
+				     HVDB_REASON_CONNECTION_ID_IN_USE);
+	/* §3 Connect 4: the port exists (ports live in the root) */
+	plan->port = port_pid == HVDB_ROOT_PARTITION_ID
+			     ? port_find(hv, in->PortId)
+			     : NULL;
+	if (!plan->port)
+		return reason_refuse(reason, HV_STATUS_INVALID_PORT_ID,
+				     HVDB_REASON_UNKNOWN_PORT);
+	/* §3 Connect 5: the port is offered to this partition */
+	if (plan->port->connection_partition != 0 &&
+	    plan->port->connection_partition != conn_pid)
+		return reason_refuse(reason, HV_STATUS_ACCESS_DENIED,
+				     HVDB_REASON_PORT_NOT_OFFERED);
+	/* §3 Connect 6: the connection is of the port's type */
+	if (info->PortType != plan->port->type)
+		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,
+				     HVDB_REASON_PORT_TYPE_MISMATCH);
+	/* §3 Connect 7: padding, VTL and reserved fields are zero */
+	if (info->Padding || in->ConnectionVtl || in->Rsvd0 || in->Rsvd1 ||
+	    in->Reserved)
+		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,
+				     HVDB_REASON_RESERVED_NONZERO);
+	/* §3 Connect 8-10: flags, size code, value width */
+	bad = conninfo_check_trigger(info);
+	if (bad != HVDB_REASON_NONE)
+		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER, bad);
+	/* §3 Connect 11: inside the partition's GPA width */
+	if (!conninfo_gpa_in_range(gpa, extent, plan->partition->gpa_bits))
+		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,
+				     HVDB_REASON_GPA_OUT_OF_RANGE);
+	/* §3 Connect 12: no page crossing */
+	if (!conninfo_within_page(gpa, extent))
+		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,
+				     HVDB_REASON_CROSSES_PAGE);
+	/* §3 Connect 13: no write may match two connections (SPEC §4) */
+	trigger_from_info(&plan->trigger, conn_pid, info);
+	if (match_conflicts_existing(hv, &plan->trigger))
+		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,
+				     HVDB_REASON_TRIGGER_CONFLICT);
+	/* §3 Connect 14: the partition's connection limit */
+	if (plan->partition->connection_count >=
+	    plan->partition->connection_limit)
+		return reason_refuse(reason, HV_STATUS_INSUFFICIENT_MEMORY,
+				     HVDB_REASON_CONNECTION_LIMIT);
+	return reason_ok(reason);
+}
+
+static void backend_trigger(struct hvdb_trigger *bt, const struct connection *c)
+{
+	bt->partition = c->trigger.partition;
+	bt->connection_id = c->id;
+	bt->port_id = c->port->id;
+	bt->gpa = c->trigger.gpa;
+	bt->width = c->trigger.width;
+	bt->any_size = c->trigger.any_size;
+	bt->any_value = c->trigger.any_value;
+	bt->value = c->trigger.value;
+	bt->eventfd = uatomic_read(&c->port->eventfd);
+}
+
+/* Lets the partition's backend attach (c). 0 or -errno. */
+static int connection_attach(struct hvdb *hv, struct partition *p,
+			     struct connection *c)
+{
+	struct hvdb_trigger bt;
+
+	if (!p->backend)
+		return 0;
+	if (hvdb_fault_hit(hv, HVDB_FAULT_BACKEND_ATTACH))
+		return -ENOMEM;
+	backend_trigger(&bt, c);
+	return p->backend->attach(p->backend_opaque, &bt, &c->backend_cookie);
+}
+
+static void connection_detach(struct partition *p, struct connection *c)
+{
+	struct hvdb_trigger bt;
+
+	if (!p->backend)
+		return;
+	backend_trigger(&bt, c);
+	p->backend->detach(p->backend_opaque, &bt, c->backend_cookie);
+}
+
+HV_STATUS hvdb_port_connect(struct hvdb *hv, uint64_t caller,
+			    const HV_INPUT_CONNECT_PORT *in,
+			    enum hvdb_reason *reason)
+{
+	enum hvdb_reason unused;
+	struct connect_plan plan;
+	struct connection *c;
+	HV_STATUS status;
+
+	if (!reason)
+		reason = &unused;
+	hv_lock(hv);
+	status = connect_validate(hv, caller, in, &plan, reason);
+	if (status != HV_STATUS_SUCCESS)
+		goto out;
+
+	c = fault_zalloc(hv, HVDB_FAULT_ALLOC_CONNECTION, sizeof(*c));
+	if (!c) {
+		status = reason_refuse(reason, HV_STATUS_INSUFFICIENT_MEMORY,
+				       HVDB_REASON_OUT_OF_MEMORY);
+		goto out;
+	}
+	c->trigger = plan.trigger;
+	c->port = plan.port;
+	c->id = in->ConnectionId;
+	c->flags = (uint32_t)in->ConnectionInfo.DoorbellConnectionInfo.Flags;
+	c->trigger_value = in->ConnectionInfo.DoorbellConnectionInfo.TriggerValue;
+	if (connection_attach(hv, plan.partition, c) < 0) {
+		free(c);
+		status = reason_refuse(reason, HV_STATUS_INSUFFICIENT_MEMORY,
+				       HVDB_REASON_BACKEND_FAILURE);
+		goto out;
+	}
+
+	cds_lfht_node_init(&c->id_node);
+	cds_lfht_add(hv->conn_by_id, hv_hash(c->trigger.partition, c->id),
+		     &c->id_node);
+	match_insert(hv, c);
+	plan.partition->connection_count++;
+	plan.port->connection_count++;
+out:
+	hv_unlock(hv);
+	return status;
+}
+
+static void connection_free_rcu(struct rcu_head *head)
+{
+	free(caa_container_of(head, struct connection, rcu));
+}
+
+/* Unindexes (c), detaches its backend and releases its port. Under
+ * hv->lock; the caller frees (c) after readers are done with it. */
+static void connection_unlink(struct hvdb *hv, struct partition *p,
+			      struct connection *c)
+{
+	match_remove(hv, c);
+	(void)cds_lfht_del(hv->conn_by_id, &c->id_node); /* indexed once */
+	connection_detach(p, c);
+	p->connection_count--;
+	port_put_connection(c->port);
+}
+
+/* SPEC §3 DisconnectPort. Called under hv->lock. */
+static HV_STATUS disconnect_validate(struct hvdb *hv, uint64_t caller,
+				     const HV_INPUT_DISCONNECT_PORT *in,
+				     struct partition **p,
+				     struct connection **c,
+				     enum hvdb_reason *reason)
+{
+	const uint64_t conn_pid = partition_resolve(caller,
+						    in->ConnectionPartition);
+
+	/* §3 DisconnectPort: access rule as ConnectPort */
+	if (!partition_may_access(hv, caller, conn_pid,
+				  HV_PRIVILEGE_CONNECT_PORT))
+		return reason_refuse(reason, HV_STATUS_ACCESS_DENIED,
+				     HVDB_REASON_NO_CONNECT_PORT_PRIVILEGE);
+	*p = partition_find(hv, conn_pid);
+	if (!*p)
+		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
+				     HVDB_REASON_UNKNOWN_PARTITION);
+	/* SPEC §1: Flags bit 0 (IsDoorbell) may be 0 or 1; the rest are 0 */
+	if (in->Flags & ~HV_DISCONNECT_PORT_FLAG_IS_DOORBELL)
+		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,
+				     HVDB_REASON_RESERVED_NONZERO);
+	*c = connection_find(hv, conn_pid, in->ConnectionId);
+	if (!*c)
+		return reason_refuse(reason, HV_STATUS_INVALID_CONNECTION_ID,
+				     HVDB_REASON_UNKNOWN_CONNECTION);
+	return reason_ok(reason);
+}
+
+HV_STATUS hvdb_port_disconnect(struct hvdb *hv, uint64_t caller,
+			       const HV_INPUT_DISCONNECT_PORT *in,
+			       enum hvdb_reason *reason)
+{
+	enum hvdb_reason unused;
+	struct partition *p = NULL;
+	struct connection *c = NULL;
+	HV_STATUS status;
+
+	if (!reason)
+		reason = &unused;
+	hv_lock(hv);
+	status = disconnect_validate(hv, caller, in, &p, &c, reason);
+	if (status == HV_STATUS_SUCCESS) {
+		connection_unlink(hv, p, c);
+		call_rcu(&c->rcu, connection_free_rcu);
+	}
+	hv_unlock(hv);
+	return status;
+}
+
+void connection_destroy_all(struct hvdb *hv)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+	struct connection *c;
+
+	cds_lfht_first(hv->conn_by_id, &iter);
+	while ((node = cds_lfht_iter_get_node(&iter))) {
+		cds_lfht_next(hv->conn_by_id, &iter); /* before the free */
+		c = caa_container_of(node, struct connection, id_node);
+		connection_unlink(hv, partition_find(hv, c->trigger.partition),
+				  c);
+		free(c);
+	}
+}

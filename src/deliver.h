@@ -1,0 +1,37 @@
+/* deliver.h - what a fire does: counters, eventfd, callback, SynIC ring. */
+#ifndef HVDB_DELIVER_H
+#define HVDB_DELIVER_H
+
+#include <urcu/list.h>
+
+#include "hv.h"
+
+struct port;
+
+/* Per-port delivery state, embedded in struct port. */
+struct deliver_port_state {
+	uint64_t userspace; /* atomic: fires through hvdb_write */
+	uint64_t offloaded; /* atomic: fires a backend accounted */
+	int pending; /* atomic: queued on its ring or waiting for room */
+	struct cds_list_head waiting; /* in ring->waiting, under ring lock */
+};
+
+/* Allocates the (vp, SINT) rings of the root partition. 0 or -ENOMEM. */
+int deliver_rings_create(struct hvdb *hv, uint32_t root_vp_count);
+void deliver_rings_destroy(struct hvdb *hv);
+
+/* Fires (port) for connection (connection_id): count, signal the eventfd
+ * when (signal_eventfd), run the callback, queue on the ring. Under
+ * rcu_read_lock. */
+void deliver_fire(struct hvdb *hv, struct port *port,
+		  HV_CONNECTION_ID connection_id, uint64_t count,
+		  bool offloaded);
+
+/* The port is being deleted: mark it so and take it off its ring's
+ * waiting list, so no ring refers to its memory. Under hv->lock. */
+void deliver_port_deleted(struct hvdb *hv, struct port *port);
+
+/* Sum of a port's counters. */
+void deliver_port_stats(const struct port *port, struct hvdb_port_stats *out);
+
+#endif

@@ -1,0 +1,103 @@
+/* hv.c - the hypervisor handle: creation, teardown, the writer lock. */
+#include <stdlib.h>
+
+#include "connection.h"
+#include "deliver.h"
+#include "hv.h"
+#include "partition.h"
+#include "port.h"
+
+/* Small start, automatic growth: the lookup cost stays flat as tables
+ * grow from 1 to 100,000s of entries. */
+#define HV_TABLE_INIT 64
+
+void hv_lock(struct hvdb *hv)
+{
+	pthread_mutex_lock(&hv->lock);
+	/* lfht lookups must run inside a read-side section, writers too */
+	rcu_read_lock();
+}
+
+void hv_unlock(struct hvdb *hv)
+{
+	rcu_read_unlock();
+	pthread_mutex_unlock(&hv->lock);
+}
+
+static struct cds_lfht *table_new(void)
+{
+	return cds_lfht_new(HV_TABLE_INIT, HV_TABLE_INIT, 0,
+			    CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+}
+
+static void table_destroy(struct cds_lfht *ht)
+{
+	/* Only fails on a non-empty table; teardown emptied each one. */
+	if (ht)
+		(void)cds_lfht_destroy(ht, NULL);
+}
+
+struct hvdb *hvdb_create(const struct hvdb_config *config)
+{
+	uint32_t root_vps = config && config->root_vp_count
+				    ? config->root_vp_count
+				    : 1;
+	struct hvdb *hv;
+
+	if (root_vps == HV_ANY_VP)
+		return NULL;
+	hv = calloc(1, sizeof(*hv));
+	if (!hv)
+		return NULL;
+	if (pthread_mutex_init(&hv->lock, NULL))
+		goto err_mutex;
+	hv->root_vp_count = root_vps;
+	hv->partitions = table_new();
+	hv->ports = table_new();
+	hv->conn_by_gpa = table_new();
+	hv->conn_by_id = table_new();
+	if (!hv->partitions || !hv->ports || !hv->conn_by_gpa ||
+	    !hv->conn_by_id)
+		goto err_tables;
+	if (deliver_rings_create(hv, root_vps))
+		goto err_tables;
+	hv_lock(hv);
+	if (partition_create_root(hv, root_vps)) {
+		hv_unlock(hv);
+		goto err_root;
+	}
+	hv_unlock(hv);
+	return hv;
+
+err_root:
+	deliver_rings_destroy(hv);
+err_tables:
+	table_destroy(hv->partitions);
+	table_destroy(hv->ports);
+	table_destroy(hv->conn_by_gpa);
+	table_destroy(hv->conn_by_id);
+	pthread_mutex_destroy(&hv->lock);
+err_mutex:
+	free(hv);
+	return NULL;
+}
+
+void hvdb_destroy(struct hvdb *hv)
+{
+	if (!hv)
+		return;
+	hv_lock(hv);
+	connection_destroy_all(hv); /* deleted ports go with their last */
+	port_destroy_all(hv);
+	partition_destroy_all(hv);
+	hv_unlock(hv);
+	/* Run every pending reclamation before the tables go. */
+	rcu_barrier();
+	table_destroy(hv->partitions);
+	table_destroy(hv->ports);
+	table_destroy(hv->conn_by_gpa);
+	table_destroy(hv->conn_by_id);
+	deliver_rings_destroy(hv);
+	pthread_mutex_destroy(&hv->lock);
+	free(hv);
+}

@@ -1,0 +1,47 @@
+/* hv.h - the hypervisor handle every libhvdb object hangs off. */
+#ifndef HVDB_HV_H
+#define HVDB_HV_H
+
+#include <pthread.h>
+
+#include <urcu-bp.h>
+#include <urcu/rculfhash.h>
+
+#include <hvdb/hvdb.h>
+
+#include "fault.h"
+
+struct deliver_ring;
+
+struct hvdb {
+	/* Serialises every mutation; readers (writes, lookups) take none. */
+	pthread_mutex_t lock;
+	struct cds_lfht *partitions; /* id -> struct partition; RCU */
+	struct cds_lfht *ports; /* live port id -> struct port; RCU */
+	/* (partition, gpa) -> struct connection, duplicates allowed; RCU */
+	struct cds_lfht *conn_by_gpa;
+	/* (partition, connection id) -> struct connection; under lock */
+	struct cds_lfht *conn_by_id;
+	struct deliver_ring *rings; /* root_vp_count * 16, fixed */
+	uint32_t root_vp_count;
+	struct fault_state fault;
+};
+
+/* 64-bit mix (splitmix64 finaliser) for hash table keys. */
+static inline unsigned long hv_hash(uint64_t a, uint64_t b)
+{
+	uint64_t x = a * 0x9E3779B97F4A7C15ull ^ b;
+
+	x ^= x >> 30;
+	x *= 0xBF58476D1CE4E5B9ull;
+	x ^= x >> 27;
+	x *= 0x94D049BB133111EBull;
+	x ^= x >> 31;
+	return (unsigned long)x;
+}
+
+/* Locks the handle for a mutation; hv_unlock ends it. */
+void hv_lock(struct hvdb *hv);
+void hv_unlock(struct hvdb *hv);
+
+#endif

@@ -1,0 +1,174 @@
+/* introspect.c - ordered walks over partitions, ports and connections,
+ * for snapshots, tests and tools. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <urcu/uatomic.h>
+
+#include "connection.h"
+#include "partition.h"
+#include "port.h"
+
+/* Collects the entries of (ht) as pointers to the structs holding (node)
+ * at (offset). Called under hv->lock. NULL with *count 0 for an empty
+ * table; NULL with *count > 0 when out of memory. */
+static void **table_collect(struct cds_lfht *ht, size_t offset, size_t *count)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+	unsigned long approx;
+	long split;
+	size_t n = 0;
+	void **all;
+
+	cds_lfht_count_nodes(ht, &split, &approx, &split);
+	*count = approx;
+	if (approx == 0)
+		return NULL;
+	all = malloc(approx * sizeof(*all));
+	if (!all)
+		return NULL;
+	cds_lfht_for_each(ht, &iter, node) {
+		if (n == approx)
+			break;
+		all[n++] = (char *)node - offset;
+	}
+	*count = n;
+	return all;
+}
+
+static int partition_cmp(const void *a, const void *b)
+{
+	const struct partition *x = *(void *const *)a, *y = *(void *const *)b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int port_cmp(const void *a, const void *b)
+{
+	const struct port *x = *(void *const *)a, *y = *(void *const *)b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int connection_cmp(const void *a, const void *b)
+{
+	const struct connection *x = *(void *const *)a, *y = *(void *const *)b;
+
+	if (x->trigger.partition != y->trigger.partition)
+		return (x->trigger.partition > y->trigger.partition) -
+		       (x->trigger.partition < y->trigger.partition);
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+typedef int (*visit_fn)(void *opaque, const void *item, void *walk_fn,
+			void *walk_opaque);
+
+/* Sorts the entries of (ht) with (cmp) and visits each. */
+static int table_walk(struct hvdb *hv, struct cds_lfht *ht, size_t offset,
+		      int (*cmp)(const void *, const void *), visit_fn visit,
+		      void *walk_fn, void *walk_opaque)
+{
+	size_t n;
+	void **all;
+	int ret = 0;
+
+	hv_lock(hv);
+	all = table_collect(ht, offset, &n);
+	if (!all && n) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	qsort(all, n, sizeof(*all), cmp);
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = visit(hv, all[i], walk_fn, walk_opaque);
+	free(all);
+out:
+	hv_unlock(hv);
+	return ret;
+}
+
+static int visit_partition(void *opaque, const void *item, void *walk_fn,
+			   void *walk_opaque)
+{
+	int (*fn)(void *, const struct hvdb_partition_desc *) = walk_fn;
+	const struct partition *p = item;
+	struct hvdb_partition_desc d = {
+		.id = p->id,
+		.vp_count = p->vp_count,
+		.gpa_bits = p->gpa_bits,
+		.privileges = p->privileges,
+		.connection_limit = p->connection_limit,
+		.connection_count = p->connection_count,
+		.ram = p->ram,
+		.ram_count = p->ram_count,
+	};
+
+	(void)opaque;
+	return fn(walk_opaque, &d);
+}
+
+static int visit_port(void *opaque, const void *item, void *walk_fn,
+		      void *walk_opaque)
+{
+	int (*fn)(void *, const struct hvdb_port_desc *) = walk_fn;
+	const struct port *port = item;
+	struct hvdb_port_desc d = {
+		.id = port->id,
+		.connection_partition = port->connection_partition,
+		.target_sint = port->target_sint,
+		.target_vp = port->target_vp,
+		.port_type = port->type,
+		.connection_count = port->connection_count,
+	};
+
+	(void)opaque;
+	deliver_port_stats(port, &d.stats);
+	return fn(walk_opaque, &d);
+}
+
+static int visit_connection(void *opaque, const void *item, void *walk_fn,
+			    void *walk_opaque)
+{
+	int (*fn)(void *, const struct hvdb_connection_desc *) = walk_fn;
+	const struct connection *c = item;
+	struct hvdb_connection_desc d = {
+		.partition = c->trigger.partition,
+		.id = c->id,
+		.port_id = c->port->id,
+		.port_deleted = uatomic_read(&c->port->deleted),
+	};
+
+	(void)opaque;
+	d.info.PortType = c->port->type;
+	d.info.DoorbellConnectionInfo.GuestPhysicalAddress = c->trigger.gpa;
+	d.info.DoorbellConnectionInfo.TriggerValue = c->trigger_value;
+	d.info.DoorbellConnectionInfo.Flags = c->flags;
+	return fn(walk_opaque, &d);
+}
+
+int hvdb_partition_foreach(struct hvdb *hv,
+			   int (*fn)(void *, const struct hvdb_partition_desc *),
+			   void *opaque)
+{
+	return table_walk(hv, hv->partitions, offsetof(struct partition, node),
+			  partition_cmp, visit_partition, (void *)fn, opaque);
+}
+
+int hvdb_port_foreach(struct hvdb *hv,
+		      int (*fn)(void *, const struct hvdb_port_desc *),
+		      void *opaque)
+{
+	return table_walk(hv, hv->ports, offsetof(struct port, node), port_cmp,
+			  visit_port, (void *)fn, opaque);
+}
+
+int hvdb_connection_foreach(struct hvdb *hv,
+			    int (*fn)(void *,
+				      const struct hvdb_connection_desc *),
+			    void *opaque)
+{
+	return table_walk(hv, hv->conn_by_id,
+			  offsetof(struct connection, id_node), connection_cmp,
+			  visit_connection, (void *)fn, opaque);
+}

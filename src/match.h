@@ -1,0 +1,46 @@
+/* match.h - SPEC §4: which connection a write matches; conflicts. */
+#ifndef HVDB_MATCH_H
+#define HVDB_MATCH_H
+
+#include "hv.h"
+
+/* The match identity of a connection, stated field by field. */
+struct match_trigger {
+	uint64_t partition;
+	hvdb_gpa_t gpa;
+	uint64_t value; /* meaningful unless any_value */
+	uint8_t width; /* 1, 2, 4, 8; meaningful unless any_size */
+	bool any_size;
+	bool any_value;
+};
+
+struct connection;
+
+/* True when a write of (len) bytes with (value) matches (t); same GPA and
+ * partition assumed. */
+static inline bool match_trigger_hit(const struct match_trigger *t,
+				     unsigned len, uint64_t value)
+{
+	return (t->any_size || t->width == len) &&
+	       (t->any_value || t->value == value);
+}
+
+/* SPEC §4: true when some single write could match both (a) and (b), which
+ * sit at the same GPA of the same partition. */
+bool match_triggers_conflict(const struct match_trigger *a,
+			     const struct match_trigger *b);
+
+/* The connection at (partition, gpa) that the write matches, or NULL.
+ * Called under rcu_read_lock. */
+struct connection *match_find(struct hvdb *hv, uint64_t partition,
+			      hvdb_gpa_t gpa, unsigned len, uint64_t value);
+
+/* True when (t) conflicts with a connection already indexed. Called under
+ * hv->lock. */
+bool match_conflicts_existing(struct hvdb *hv, const struct match_trigger *t);
+
+/* Index and unindex a connection by (partition, gpa). Under hv->lock. */
+void match_insert(struct hvdb *hv, struct connection *c);
+void match_remove(struct hvdb *hv, struct connection *c);
+
+#endif
