@@ -1,0 +1,405 @@
+/* scenario.c - parse and run the scenario lines of SPEC §6.
+ *
+ * Each command is one row of a table: its argument specs (positional
+ * arguments in order, then key= options, each naming its destination field
+ * in struct scenario_cmd), an optional defaults and cross-check function,
+ * and the function that runs it. One binder turns every token into its
+ * field, so numbers and hex are parsed the same way everywhere.
+ *
+ * Decisions where SPEC §6 is silent:
+ * - A number bound for a narrower field (port and connection ids, vps,
+ *   gpa-bits, sint, vp, type, reserved, padding: 32 bits; the hypercall
+ *   code: 16 bits) that does not fit is malformed ("does not fit 32 bits"),
+ *   as a truncated id would silently name another object.
+ * - privileges=HEX is read as hex, with or without 0x, as its name says.
+ * - A key given twice is an extra argument (malformed), except ram=.
+ * - A `partition` line the library refuses (id 0, vps=0, gpa-bits=99)
+ *   prints its HV_STATUS line like the hypercall commands.
+ * - `stats` of a partition other than the root names no port: unknown-port.
+ * - `#` starts a comment anywhere; a NUL byte before it is malformed.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "scenario_args.h"
+
+struct verb {
+	const char *name;
+	const struct scenario_arg *args;
+	size_t nargs;
+	void (*defaults)(struct scenario_cmd *cmd); /* may be NULL */
+	/* Checks across fields after binding; NULL or the error. */
+	const char *(*check)(struct scenario_cmd *cmd);
+	int (*exec)(struct scenario *sc, const struct scenario_cmd *cmd,
+		    char *text);
+};
+
+/* ---- the commands: defaults, checks, execution ---- */
+
+/* The HV_STATUS line of SPEC §6: "ok" or "HV_STATUS_<NAME> <reason>". */
+static int status_line(char *text, HV_STATUS status, enum hvdb_reason reason)
+{
+	const char *name = hvdb_status_name(status);
+
+	if (status == HV_STATUS_SUCCESS)
+		snprintf(text, SCENARIO_TEXT_MAX, "ok");
+	else if (name)
+		snprintf(text, SCENARIO_TEXT_MAX, "%s %s", name,
+			 hvdb_reason_name(reason));
+	else
+		snprintf(text, SCENARIO_TEXT_MAX, "HV_STATUS_0x%04x %s",
+			 (unsigned)status, hvdb_reason_name(reason));
+	return 0;
+}
+
+static int malformed(char *text, const char *what, uint64_t id)
+{
+	snprintf(text, SCENARIO_TEXT_MAX, "partition %" PRIu64 " %s", id,
+		 what);
+	return SCENARIO_MALFORMED;
+}
+
+static void partition_defaults(struct scenario_cmd *cmd)
+{
+	hvdb_partition_config_init(&cmd->partition.config, 0);
+}
+
+static int partition_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+			  char *text)
+{
+	struct hvdb_partition_config config = cmd->partition.config;
+	enum hvdb_reason reason = HVDB_REASON_NONE;
+	HV_STATUS status;
+	int rc;
+
+	if (hvdb_partition_exists(sc->hv, config.id))
+		return malformed(text, "already exists", config.id);
+	config.ram = cmd->partition.ram.range;
+	config.ram_count = cmd->partition.ram.count;
+	status = hvdb_partition_create(sc->hv, &config, &reason);
+	if (status == HV_STATUS_SUCCESS && sc->ops->partition_created) {
+		rc = sc->ops->partition_created(sc->opaque, sc->hv, &config);
+		if (rc < 0) {
+			snprintf(text, SCENARIO_TEXT_MAX,
+				 "setting up partition %" PRIu64, config.id);
+			return rc;
+		}
+	}
+	return status_line(text, status, reason);
+}
+
+static void port_defaults(struct scenario_cmd *cmd)
+{
+	cmd->port.in.PortInfo.PortType = HvPortTypeDoorbell;
+	cmd->port.in.PortInfo.DoorbellPortInfo.TargetSint =
+		HV_SYNIC_DOORBELL_SINT_INDEX;
+}
+
+static int port_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+		     char *text)
+{
+	enum hvdb_reason reason = HVDB_REASON_NONE;
+	HV_STATUS status = hvdb_port_create(sc->hv, cmd->port.as,
+					    &cmd->port.in, &reason);
+
+	return status_line(text, status, reason);
+}
+
+static void connect_defaults(struct scenario_cmd *cmd)
+{
+	cmd->connect.in.ConnectionInfo.PortType = HvPortTypeDoorbell;
+}
+
+static int connect_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+			char *text)
+{
+	enum hvdb_reason reason = HVDB_REASON_NONE;
+	HV_STATUS status = hvdb_port_connect(sc->hv, cmd->connect.as,
+					     &cmd->connect.in, &reason);
+
+	return status_line(text, status, reason);
+}
+
+static int disconnect_exec(struct scenario *sc,
+			   const struct scenario_cmd *cmd, char *text)
+{
+	enum hvdb_reason reason = HVDB_REASON_NONE;
+	HV_STATUS status = hvdb_port_disconnect(sc->hv, cmd->disconnect.as,
+						&cmd->disconnect.in, &reason);
+
+	return status_line(text, status, reason);
+}
+
+static int delete_port_exec(struct scenario *sc,
+			    const struct scenario_cmd *cmd, char *text)
+{
+	enum hvdb_reason reason = HVDB_REASON_NONE;
+	HV_STATUS status = hvdb_port_delete(sc->hv, cmd->delete_port.as,
+					    &cmd->delete_port.in, &reason);
+
+	return status_line(text, status, reason);
+}
+
+static const char *write_check(struct scenario_cmd *cmd)
+{
+	uint64_t len = cmd->write.len;
+
+	if (len < 1 || len > 8)
+		return scenario_args_fail(cmd, "LEN %" PRIu64 " is not 1..8", len);
+	if (len < 8 && cmd->write.value >> (8 * len))
+		return scenario_args_fail(cmd, "VALUE 0x%" PRIx64 " does not fit %" PRIu64
+			    " bytes", cmd->write.value, len);
+	return NULL;
+}
+
+static int write_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+		      char *text)
+{
+	struct hvdb_write_outcome o = { 0 };
+	int rc;
+
+	if (!hvdb_partition_exists(sc->hv, cmd->write.partition))
+		return malformed(text, "does not exist", cmd->write.partition);
+	rc = sc->ops->write(sc->opaque, sc->hv, cmd->write.partition,
+			    cmd->write.gpa, (unsigned)cmd->write.len,
+			    cmd->write.value, &o);
+	switch (rc) {
+	case HVDB_WRITE_FIRE:
+		snprintf(text, SCENARIO_TEXT_MAX,
+			 "fire %" PRIu64 ":%" PRIu32 " conn=%" PRIu32,
+			 o.port_partition, o.port_id, o.connection_id);
+		return 0;
+	case HVDB_WRITE_DROPPED:
+		snprintf(text, SCENARIO_TEXT_MAX, "dropped conn=%" PRIu32,
+			 o.connection_id);
+		return 0;
+	case HVDB_WRITE_MISS:
+		snprintf(text, SCENARIO_TEXT_MAX, "miss");
+		return 0;
+	}
+	snprintf(text, SCENARIO_TEXT_MAX, "write");
+	return rc < 0 ? rc : -EPROTO;
+}
+
+static int hypercall_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+			  char *text)
+{
+	enum hvdb_reason reason = HVDB_REASON_NONE;
+	HV_STATUS status = hvdb_hypercall(sc->hv, cmd->hypercall.as,
+					  cmd->hypercall.code,
+					  cmd->hypercall.input.data,
+					  cmd->hypercall.input.len, &reason);
+
+	return status_line(text, status, reason);
+}
+
+static int stats_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+		      char *text)
+{
+	struct hvdb_port_stats stats;
+
+	/* SPEC §2: every port belongs to the root partition. */
+	if (cmd->stats.port_partition != HVDB_ROOT_PARTITION_ID ||
+	    hvdb_port_stats(sc->hv, cmd->stats.port_id, &stats))
+		return status_line(text, HV_STATUS_INVALID_PORT_ID,
+				   HVDB_REASON_UNKNOWN_PORT);
+	snprintf(text, SCENARIO_TEXT_MAX, "triggers %" PRIu64, stats.triggers);
+	return 0;
+}
+
+/* ---- the table ---- */
+
+static const struct scenario_arg partition_args[] = {
+	ARG_POS("ID", partition.config.id),
+	ARG_KEY("vps", partition.config.vp_count),
+	ARG_KEY("gpa-bits", partition.config.gpa_bits),
+	{ "privileges", true, false, ARG_HEX_NUM,
+	  ARG_FIELD(partition.config.privileges) },
+	{ "ram", true, false, ARG_RANGE, ARG_FIELD(partition.ram) },
+};
+
+static const struct scenario_arg port_args[] = {
+	ARG_POS("AS", port.as),
+	ARG_POS("PORT-PARTITION", port.in.PortPartition),
+	ARG_POS("PORT-ID", port.in.PortId),
+	ARG_POS("CONN-PARTITION", port.in.ConnectionPartition),
+	ARG_KEY("sint", port.in.PortInfo.DoorbellPortInfo.TargetSint),
+	ARG_KEY("vp", port.in.PortInfo.DoorbellPortInfo.TargetVp),
+	ARG_KEY("type", port.in.PortInfo.PortType),
+	ARG_KEY("reserved", port.in.PortInfo.ReservedZ),
+};
+
+static const struct scenario_arg connect_args[] = {
+	ARG_POS("AS", connect.as),
+	ARG_POS("CONN-PARTITION", connect.in.ConnectionPartition),
+	ARG_POS("CONN-ID", connect.in.ConnectionId),
+	ARG_POS("PORT-PARTITION", connect.in.PortPartition),
+	ARG_POS("PORT-ID", connect.in.PortId),
+	{ "gpa", true, true, ARG_NUM,
+	  ARG_FIELD(connect.in.ConnectionInfo.DoorbellConnectionInfo
+			.GuestPhysicalAddress) },
+	ARG_KEY("value",
+	    connect.in.ConnectionInfo.DoorbellConnectionInfo.TriggerValue),
+	ARG_KEY("flags", connect.in.ConnectionInfo.DoorbellConnectionInfo.Flags),
+	ARG_KEY("type", connect.in.ConnectionInfo.PortType),
+	ARG_KEY("padding", connect.in.ConnectionInfo.Padding),
+};
+
+static const struct scenario_arg disconnect_args[] = {
+	ARG_POS("AS", disconnect.as),
+	ARG_POS("CONN-PARTITION", disconnect.in.ConnectionPartition),
+	ARG_POS("CONN-ID", disconnect.in.ConnectionId),
+};
+
+static const struct scenario_arg delete_port_args[] = {
+	ARG_POS("AS", delete_port.as),
+	ARG_POS("PORT-PARTITION", delete_port.in.PortPartition),
+	ARG_POS("PORT-ID", delete_port.in.PortId),
+};
+
+static const struct scenario_arg write_args[] = {
+	ARG_POS("PARTITION", write.partition),
+	ARG_POS("GPA", write.gpa),
+	ARG_POS("LEN", write.len),
+	ARG_POS("VALUE", write.value),
+};
+
+static const struct scenario_arg hypercall_args[] = {
+	ARG_POS("AS", hypercall.as),
+	ARG_POS("CODE", hypercall.code),
+	{ "HEX-INPUT-BYTES", false, false, ARG_BYTES,
+	  ARG_FIELD(hypercall.input) },
+};
+
+static const struct scenario_arg stats_args[] = {
+	ARG_POS("PORT-PARTITION", stats.port_partition),
+	ARG_POS("PORT-ID", stats.port_id),
+};
+
+#define ARGS(a) a, sizeof(a) / sizeof(a[0])
+
+static const struct verb verbs[SCENARIO_VERB_MAX] = {
+	[SCENARIO_PARTITION] = { "partition", ARGS(partition_args),
+				 partition_defaults, NULL, partition_exec },
+	[SCENARIO_PORT] = { "port", ARGS(port_args), port_defaults, NULL,
+			    port_exec },
+	[SCENARIO_CONNECT] = { "connect", ARGS(connect_args),
+			       connect_defaults, NULL, connect_exec },
+	[SCENARIO_DISCONNECT] = { "disconnect", ARGS(disconnect_args), NULL,
+				  NULL, disconnect_exec },
+	[SCENARIO_DELETE_PORT] = { "delete-port", ARGS(delete_port_args),
+				   NULL, NULL, delete_port_exec },
+	[SCENARIO_WRITE] = { "write", ARGS(write_args), NULL, write_check,
+			     write_exec },
+	[SCENARIO_HYPERCALL] = { "hypercall", ARGS(hypercall_args), NULL, NULL,
+				 hypercall_exec },
+	[SCENARIO_STATS] = { "stats", ARGS(stats_args), NULL, NULL,
+			     stats_exec },
+};
+
+/* ---- the entry points ---- */
+
+const char *scenario_parse_line(char *line, size_t len,
+				struct scenario_cmd *cmd)
+{
+	char *hash = memchr(line, '#', len);
+	char *cursor = line, *end;
+	const struct verb *v;
+	const char *err;
+	char *word;
+	char buf[ARG_SHOWN_MAX];
+	int i;
+
+	memset(cmd, 0, sizeof(*cmd));
+	if (hash)
+		len = (size_t)(hash - line);
+	if (memchr(line, '\0', len))
+		return scenario_args_fail(cmd, "NUL byte in line");
+	end = line + len;
+	word = scenario_args_next_token(&cursor, end);
+	if (!word)
+		return NULL; /* SCENARIO_NONE */
+	for (i = SCENARIO_NONE + 1; i < SCENARIO_VERB_MAX; i++)
+		if (!strcmp(verbs[i].name, word))
+			break;
+	if (i == SCENARIO_VERB_MAX)
+		return scenario_args_fail(cmd, "unknown command '%s'", scenario_args_shown(buf, word));
+	v = &verbs[i];
+	cmd->verb = (enum scenario_verb)i;
+	if (v->defaults)
+		v->defaults(cmd);
+	err = scenario_args_bind(cmd, v->name, v->args, v->nargs, &cursor, end);
+	if (!err && v->check)
+		err = v->check(cmd);
+	return err;
+}
+
+static int default_write(void *opaque, struct hvdb *hv, uint64_t partition,
+			 hvdb_gpa_t gpa, unsigned len, uint64_t value,
+			 struct hvdb_write_outcome *out)
+{
+	(void)opaque;
+	return hvdb_write(hv, partition, gpa, len, value, out);
+}
+
+const struct scenario_ops scenario_default_ops = {
+	.write = default_write,
+};
+
+int scenario_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+		  char text[SCENARIO_TEXT_MAX])
+{
+	text[0] = '\0';
+	if (cmd->verb <= SCENARIO_NONE || cmd->verb >= SCENARIO_VERB_MAX)
+		return 0;
+	return verbs[cmd->verb].exec(sc, cmd, text);
+}
+
+int scenario_run(struct scenario *sc, FILE *in, FILE *out, FILE *err)
+{
+	struct scenario_cmd cmd;
+	char text[SCENARIO_TEXT_MAX];
+	unsigned long lineno = 0;
+	size_t cap = 0;
+	char *line = NULL;
+	const char *msg;
+	ssize_t n;
+	int rc = 0;
+
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		lineno++;
+		msg = scenario_parse_line(line, (size_t)n, &cmd);
+		if (msg) {
+			rc = SCENARIO_MALFORMED;
+		} else {
+			rc = scenario_exec(sc, &cmd, text);
+			msg = text;
+		}
+		if (rc == 0) {
+			if (text[0])
+				fprintf(out, "%s\n", text);
+			continue;
+		}
+		/* Keep stdout and stderr in order when they share a pipe. */
+		fflush(out);
+		if (rc == SCENARIO_MALFORMED)
+			fprintf(err, "hvdb: line %lu: %s\n", lineno, msg);
+		else
+			fprintf(err, "hvdb: line %lu: %s: %s\n", lineno, msg,
+				strerror(-rc));
+		break;
+	}
+	if (n < 0 && !feof(in)) {
+		fprintf(err, "hvdb: reading line %lu: %s\n", lineno + 1,
+			strerror(errno));
+		rc = -EIO;
+	}
+	free(line);
+	return rc == 0 ? 0 : rc == SCENARIO_MALFORMED ? 2 : 1;
+}
