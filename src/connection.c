@@ -17,8 +17,8 @@ struct id_key {
 
 static int id_key_eq(struct cds_lfht_node *node, const void *key)
 {
-	const struct connection *c = caa_container_of(node, struct connection,
-						      id_node);
+	const struct connection *c =
+		caa_container_of(node, struct connection, id_node);
 	const struct id_key *k = key;
 
 	return c->id == k->id && c->trigger.partition == k->partition;
@@ -64,12 +64,14 @@ static HV_STATUS connect_validate(struct hvdb *hv, uint64_t caller,
 				  struct connect_plan *plan,
 				  enum hvdb_reason *reason)
 {
-	const uint64_t conn_pid = partition_resolve(caller,
-						    in->ConnectionPartition);
+	const uint64_t conn_pid =
+		partition_resolve(caller, in->ConnectionPartition);
 	const uint64_t port_pid = partition_resolve(caller, in->PortPartition);
 	const HV_CONNECTION_INFO *info = &in->ConnectionInfo;
-	const hvdb_gpa_t gpa = info->DoorbellConnectionInfo.GuestPhysicalAddress;
-	const unsigned extent = conninfo_extent(info->DoorbellConnectionInfo.Flags);
+	const hvdb_gpa_t gpa =
+		info->DoorbellConnectionInfo.GuestPhysicalAddress;
+	const unsigned extent =
+		conninfo_extent(info->DoorbellConnectionInfo.Flags);
 	enum hvdb_reason bad;
 
 	/* §3 Connect 1: the access rule, before anything is revealed */
@@ -198,7 +200,8 @@ HV_STATUS hvdb_port_connect(struct hvdb *hv, uint64_t caller,
 	c->port = plan.port;
 	c->id = in->ConnectionId;
 	c->flags = (uint32_t)in->ConnectionInfo.DoorbellConnectionInfo.Flags;
-	c->trigger_value = in->ConnectionInfo.DoorbellConnectionInfo.TriggerValue;
+	c->trigger_value =
+		in->ConnectionInfo.DoorbellConnectionInfo.TriggerValue;
 	if (connection_attach(hv, plan.partition, c) < 0) {
 		free(c);
 		status = reason_refuse(reason, HV_STATUS_INSUFFICIENT_MEMORY,
@@ -241,8 +244,8 @@ static HV_STATUS disconnect_validate(struct hvdb *hv, uint64_t caller,
 				     struct connection **c,
 				     enum hvdb_reason *reason)
 {
-	const uint64_t conn_pid = partition_resolve(caller,
-						    in->ConnectionPartition);
+	const uint64_t conn_pid =
+		partition_resolve(caller, in->ConnectionPartition);
 
 	/* §3 DisconnectPort: access rule as ConnectPort */
 	if (!partition_may_access(hv, caller, conn_pid,

@@ -11,8 +11,8 @@ _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
 	       "HV_CONNECTION_INFO is copied as little-endian bytes");
 
 static const int size_widths[8] = { 0, 1, 2, 4, 8, -1, -1, -1 };
-static const char *const size_names[8] = { "any",     "byte",    "word",
-					   "dword",   "qword",   "invalid",
+static const char *const size_names[8] = { "any",     "byte",	"word",
+					   "dword",   "qword",	"invalid",
 					   "invalid", "invalid" };
 
 int hvdb_trigger_size_width(uint64_t flags)
@@ -53,7 +53,8 @@ int hvdb_conninfo_decode(const uint8_t *bytes, size_t len,
 
 static enum hvdb_reason check_flags(const HV_CONNECTION_INFO *info)
 {
-	if (info->DoorbellConnectionInfo.Flags & ~(uint64_t)HV_DOORBELL_FLAG_VALID_MASK)
+	if (info->DoorbellConnectionInfo.Flags &
+	    ~(uint64_t)HV_DOORBELL_FLAG_VALID_MASK)
 		return HVDB_REASON_RESERVED_FLAGS;
 	return HVDB_REASON_NONE;
 }
@@ -129,8 +130,9 @@ size_t hvdb_conninfo_problems(const HV_CONNECTION_INFO *info,
 	/* The page rule needs a known width; an invalid size is reported
 	 * once, above. */
 	if (check_size(info) == HVDB_REASON_NONE &&
-	    !conninfo_within_page(info->DoorbellConnectionInfo.GuestPhysicalAddress,
-				  conninfo_extent(flags)))
+	    !conninfo_within_page(
+		    info->DoorbellConnectionInfo.GuestPhysicalAddress,
+		    conninfo_extent(flags)))
 		found[n++] = HVDB_REASON_CROSSES_PAGE;
 
 	for (size_t i = 0; i < n && i < max; i++)
@@ -149,13 +151,13 @@ int hvdb_conninfo_describe(const HV_CONNECTION_INFO *info, char *buf,
 	size_t used = 0;
 	int len;
 
-#define DESCRIBE_(...)                                                       \
-	do {                                                                 \
-		len = snprintf(buf + (used < size ? used : size),            \
-			       used < size ? size - used : 0, __VA_ARGS__);  \
-		if (len < 0)                                                 \
-			return -1;                                           \
-		used += (size_t)len;                                         \
+#define DESCRIBE_(...)                                                      \
+	do {                                                                \
+		len = snprintf(buf + (used < size ? used : size),           \
+			       used < size ? size - used : 0, __VA_ARGS__); \
+		if (len < 0)                                                \
+			return -1;                                          \
+		used += (size_t)len;                                        \
 	} while (0)
 
 	DESCRIBE_("PortType:             %" PRIu32 "%s\n", info->PortType,
@@ -174,8 +176,9 @@ int hvdb_conninfo_describe(const HV_CONNECTION_INFO *info, char *buf,
 	else if (width == 0)
 		DESCRIBE_(" (writes of any length)\n");
 	else
-		DESCRIBE_(" (size code %u is not defined)\n",
-			  (unsigned)(flags & HV_DOORBELL_FLAG_TRIGGER_SIZE_MASK));
+		DESCRIBE_(
+			" (size code %u is not defined)\n",
+			(unsigned)(flags & HV_DOORBELL_FLAG_TRIGGER_SIZE_MASK));
 	DESCRIBE_("  trigger value:      %s\n",
 		  any_value ? "any value (HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE)"
 			    : "the TriggerValue only");

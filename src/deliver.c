@@ -168,7 +168,8 @@ int hvdb_ring_notify_empty(struct hvdb *hv, uint32_t vp, uint32_t sint)
 		return -EINVAL;
 	pthread_mutex_lock(&ring->lock);
 	ring->full = false;
-	cds_list_for_each_entry_safe(port, tmp, &ring->waiting, deliver.waiting) {
+	cds_list_for_each_entry_safe (port, tmp, &ring->waiting,
+				      deliver.waiting) {
 		if (!ring_push(ring, port->id))
 			break;
 		cds_list_del_init(&port->deliver.waiting);

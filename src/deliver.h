@@ -12,7 +12,7 @@ struct port;
 struct deliver_port_state {
 	uint64_t userspace; /* atomic: fires through hvdb_write */
 	uint64_t offloaded; /* atomic: fires a backend accounted */
-	int pending; /* atomic: queued on its ring or waiting for room */
+	int pending;	    /* atomic: queued on its ring or waiting for room */
 	struct cds_list_head waiting; /* in ring->waiting, under ring lock */
 };
 

@@ -8,7 +8,7 @@
 #include <hvdb/hvdb.h>
 
 struct fault_state {
-	uint64_t nth; /* atomic: the fault point that fails; 0 = none */
+	uint64_t nth;	/* atomic: the fault point that fails; 0 = none */
 	uint64_t count; /* atomic: fault points passed since the last arm */
 };
 

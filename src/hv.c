@@ -39,9 +39,8 @@ static void table_destroy(struct cds_lfht *ht)
 
 struct hvdb *hvdb_create(const struct hvdb_config *config)
 {
-	uint32_t root_vps = config && config->root_vp_count
-				    ? config->root_vp_count
-				    : 1;
+	uint32_t root_vps =
+		config && config->root_vp_count ? config->root_vp_count : 1;
 	struct hvdb *hv;
 
 	if (root_vps == HV_ANY_VP)

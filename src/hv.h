@@ -17,7 +17,7 @@ struct hvdb {
 	/* Serialises every mutation; readers (writes, lookups) take none. */
 	pthread_mutex_t lock;
 	struct cds_lfht *partitions; /* id -> struct partition; RCU */
-	struct cds_lfht *ports; /* live port id -> struct port; RCU */
+	struct cds_lfht *ports;	     /* live port id -> struct port; RCU */
 	/* (partition, gpa) -> struct connection, duplicates allowed; RCU */
 	struct cds_lfht *conn_by_gpa;
 	/* (partition, connection id) -> struct connection; under lock */

@@ -28,7 +28,7 @@ static void **table_collect(struct cds_lfht *ht, size_t offset, size_t *count)
 	all = malloc(approx * sizeof(*all));
 	if (!all)
 		return NULL;
-	cds_lfht_for_each(ht, &iter, node) {
+	cds_lfht_for_each (ht, &iter, node) {
 		if (n == approx)
 			break;
 		all[n++] = (char *)node - offset;
@@ -148,7 +148,8 @@ static int visit_connection(void *opaque, const void *item, void *walk_fn,
 }
 
 int hvdb_partition_foreach(struct hvdb *hv,
-			   int (*fn)(void *, const struct hvdb_partition_desc *),
+			   int (*fn)(void *,
+				     const struct hvdb_partition_desc *),
 			   void *opaque)
 {
 	return table_walk(hv, hv->partitions, offsetof(struct partition, node),

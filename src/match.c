@@ -22,8 +22,8 @@ struct match_key {
 
 static int match_key_eq(struct cds_lfht_node *node, const void *key)
 {
-	const struct connection *c = caa_container_of(node, struct connection,
-						      gpa_node);
+	const struct connection *c =
+		caa_container_of(node, struct connection, gpa_node);
 	const struct match_key *k = key;
 
 	return c->trigger.gpa == k->gpa && c->trigger.partition == k->partition;

@@ -9,7 +9,7 @@ struct match_trigger {
 	uint64_t partition;
 	hvdb_gpa_t gpa;
 	uint64_t value; /* meaningful unless any_value */
-	uint8_t width; /* 1, 2, 4, 8; meaningful unless any_size */
+	uint8_t width;	/* 1, 2, 4, 8; meaningful unless any_size */
 	bool any_size;
 	bool any_value;
 };

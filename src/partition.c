@@ -8,8 +8,8 @@
 
 static int partition_key_eq(struct cds_lfht_node *node, const void *key)
 {
-	const struct partition *p = caa_container_of(node, struct partition,
-						     node);
+	const struct partition *p =
+		caa_container_of(node, struct partition, node);
 
 	return p->id == *(const uint64_t *)key;
 }
@@ -121,8 +121,9 @@ static struct partition *partition_alloc(struct hvdb *hv,
 	p->vp_count = c->vp_count;
 	p->gpa_bits = c->gpa_bits;
 	p->privileges = c->privileges;
-	p->connection_limit = c->connection_limit ? c->connection_limit
-						  : HVDB_DEFAULT_CONNECTION_LIMIT;
+	p->connection_limit = c->connection_limit
+				      ? c->connection_limit
+				      : HVDB_DEFAULT_CONNECTION_LIMIT;
 	p->ram_count = c->ram_count;
 	return p;
 }

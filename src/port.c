@@ -47,13 +47,14 @@ static HV_STATUS port_create_validate(struct hvdb *hv, uint64_t caller,
 				      enum hvdb_reason *reason)
 {
 	const uint64_t port_pid = partition_resolve(caller, in->PortPartition);
-	const uint64_t conn_pid = partition_resolve(caller,
-						    in->ConnectionPartition);
+	const uint64_t conn_pid =
+		partition_resolve(caller, in->ConnectionPartition);
 	const HV_PORT_INFO *info = &in->PortInfo;
 	struct partition *port_partition;
 
 	/* §3 CreatePort 1: the access rule, before anything is revealed */
-	if (!partition_may_access(hv, caller, port_pid, HV_PRIVILEGE_CREATE_PORT))
+	if (!partition_may_access(hv, caller, port_pid,
+				  HV_PRIVILEGE_CREATE_PORT))
 		return reason_refuse(reason, HV_STATUS_ACCESS_DENIED,
 				     HVDB_REASON_NO_CREATE_PORT_PRIVILEGE);
 	/* §3 CreatePort 2: both partitions exist (0 = any connector) */
@@ -137,7 +138,8 @@ static HV_STATUS port_delete_validate(struct hvdb *hv, uint64_t caller,
 	const uint64_t port_pid = partition_resolve(caller, in->PortPartition);
 
 	/* §3 DeletePort: access rule as CreatePort */
-	if (!partition_may_access(hv, caller, port_pid, HV_PRIVILEGE_CREATE_PORT))
+	if (!partition_may_access(hv, caller, port_pid,
+				  HV_PRIVILEGE_CREATE_PORT))
 		return reason_refuse(reason, HV_STATUS_ACCESS_DENIED,
 				     HVDB_REASON_NO_CREATE_PORT_PRIVILEGE);
 	if (!partition_find(hv, port_pid))

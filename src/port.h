@@ -19,12 +19,12 @@ struct port {
 	HV_PORT_ID id;
 	uint32_t type;
 	uint32_t target_sint;
-	uint32_t target_vp; /* an index or HV_ANY_VP */
+	uint32_t target_vp;	       /* an index or HV_ANY_VP */
 	uint64_t connection_partition; /* 0 = any partition */
-	uint32_t connection_count; /* under hv->lock */
+	uint32_t connection_count;     /* under hv->lock */
 	int deleted; /* atomic; set once by DeletePort, under the ring lock */
 	int eventfd; /* atomic; -1 when none */
-	struct port_callback *callback; /* RCU-published */
+	struct port_callback *callback;	   /* RCU-published */
 	struct deliver_port_state deliver; /* counters and ring membership */
 };
 

@@ -23,6 +23,7 @@ const char *hvdb_reason_message(enum hvdb_reason reason)
 	return reason_messages[reason];
 }
 
+/* clang-format off */
 #define STATUS_ROW_(s) { HV_STATUS_##s, "HV_STATUS_" #s },
 static const struct {
 	HV_STATUS status;
@@ -43,6 +44,7 @@ static const struct {
 	STATUS_ROW_(INVALID_CONNECTION_ID)
 	STATUS_ROW_(OBJECT_IN_USE)
 };
+/* clang-format on */
 #undef STATUS_ROW_
 
 const char *hvdb_status_name(HV_STATUS status)

@@ -50,6 +50,7 @@ typedef uint64_t hvdb_gpa_t;
 /* ------------------------------------------------------------------ */
 
 /* X(ENUM_SUFFIX, "reason-name", "human message") */
+/* clang-format off */
 #define HVDB_REASONS(X)                                                        \
 	X(NONE, "ok", "success")                                               \
 	X(NO_CREATE_PORT_PRIVILEGE, "no-create-port-privilege",                \
@@ -106,6 +107,7 @@ typedef uint64_t hvdb_gpa_t;
 #define HVDB_REASON_ENUM_(e, name, msg) HVDB_REASON_##e,
 enum hvdb_reason { HVDB_REASONS(HVDB_REASON_ENUM_) HVDB_REASON_MAX };
 #undef HVDB_REASON_ENUM_
+/* clang-format on */
 
 /* Stable reason name ("crosses-page"); "?" for out-of-range values. */
 HVDB_API const char *hvdb_reason_name(enum hvdb_reason reason);
@@ -140,8 +142,8 @@ HVDB_API size_t hvdb_conninfo_problems(const HV_CONNECTION_INFO *info,
 
 /* Writes a multi-line human description (fields, flag meaning, problems)
  * to (buf); returns what snprintf would, or -1. */
-HVDB_API int hvdb_conninfo_describe(const HV_CONNECTION_INFO *info,
-				    char *buf, size_t size);
+HVDB_API int hvdb_conninfo_describe(const HV_CONNECTION_INFO *info, char *buf,
+				    size_t size);
 
 /* ------------------------------------------------------------------ */
 /* The hypervisor and its partitions.                                 */
@@ -165,10 +167,10 @@ struct hvdb_ram_range {
 };
 
 struct hvdb_partition_config {
-	uint64_t id; /* not 0, not HV_PARTITION_ID_SELF */
-	uint32_t vp_count; /* >= 1 */
-	uint32_t gpa_bits; /* 12..64, default 48 */
-	uint64_t privileges; /* HV_PRIVILEGE_* mask, default 0 */
+	uint64_t id;			  /* not 0, not HV_PARTITION_ID_SELF */
+	uint32_t vp_count;		  /* >= 1 */
+	uint32_t gpa_bits;		  /* 12..64, default 48 */
+	uint64_t privileges;		  /* HV_PRIVILEGE_* mask, default 0 */
 	const struct hvdb_ram_range *ram; /* copied */
 	size_t ram_count;
 	uint32_t connection_limit; /* default HVDB_DEFAULT_CONNECTION_LIMIT */
@@ -180,9 +182,9 @@ HVDB_API void hvdb_partition_config_init(struct hvdb_partition_config *config,
 /* Creates a guest partition. HV_STATUS_INVALID_PARTITION_ID
  * partition-exists; HV_STATUS_INVALID_PARAMETER bad-partition-config;
  * HV_STATUS_INSUFFICIENT_MEMORY out-of-memory. */
-HVDB_API HV_STATUS hvdb_partition_create(struct hvdb *hv,
-					 const struct hvdb_partition_config *config,
-					 enum hvdb_reason *reason);
+HVDB_API HV_STATUS hvdb_partition_create(
+	struct hvdb *hv, const struct hvdb_partition_config *config,
+	enum hvdb_reason *reason);
 HVDB_API bool hvdb_partition_exists(struct hvdb *hv, uint64_t id);
 
 /* ------------------------------------------------------------------ */
@@ -224,8 +226,8 @@ HVDB_API HV_STATUS hvdb_hypercall(struct hvdb *hv, uint64_t caller,
 /* ------------------------------------------------------------------ */
 
 enum hvdb_write_result {
-	HVDB_WRITE_MISS = 0, /* matched nothing: ordinary MMIO/RAM write */
-	HVDB_WRITE_FIRE = 1, /* fired the port of out->connection_id */
+	HVDB_WRITE_MISS = 0,	/* matched nothing: ordinary MMIO/RAM write */
+	HVDB_WRITE_FIRE = 1,	/* fired the port of out->connection_id */
 	HVDB_WRITE_DROPPED = 2, /* matched a connection whose port is gone */
 };
 
@@ -253,7 +255,7 @@ HVDB_API int hvdb_match_lookup(struct hvdb *hv, uint64_t partition,
 /* ------------------------------------------------------------------ */
 
 struct hvdb_port_stats {
-	uint64_t triggers; /* all fires: userspace + offloaded */
+	uint64_t triggers;  /* all fires: userspace + offloaded */
 	uint64_t userspace; /* fires through hvdb_write */
 	uint64_t offloaded; /* fires counted by hvdb_port_account_offloaded */
 };
@@ -266,8 +268,7 @@ HVDB_API int hvdb_port_stats(struct hvdb *hv, HV_PORT_ID port_id,
 /* Eventfd signalled once per fire (fd -1 to clear). The caller owns fd and
  * keeps it open while set. Backends register it for in-kernel matching, so
  * set it before connecting. -ENOENT when no such port. */
-HVDB_API int hvdb_port_set_eventfd(struct hvdb *hv, HV_PORT_ID port_id,
-				   int fd);
+HVDB_API int hvdb_port_set_eventfd(struct hvdb *hv, HV_PORT_ID port_id, int fd);
 
 typedef void (*hvdb_port_callback_fn)(void *opaque, HV_PORT_ID port_id,
 				      HV_CONNECTION_ID connection_id);
@@ -307,7 +308,7 @@ struct hvdb_trigger {
 	bool any_size;
 	bool any_value;
 	uint64_t value; /* meaningful unless any_value */
-	int eventfd; /* the port's eventfd at connect time, or -1 */
+	int eventfd;	/* the port's eventfd at connect time, or -1 */
 };
 
 struct hvdb_backend_ops {
@@ -367,23 +368,24 @@ struct hvdb_connection_desc {
  * partition, then id) in ascending order. A callback returning non-zero
  * stops the walk and that value is returned; otherwise 0. Takes the
  * handle's lock: callbacks must not call mutating functions. */
-HVDB_API int hvdb_partition_foreach(struct hvdb *hv,
-				    int (*fn)(void *opaque,
-					      const struct hvdb_partition_desc *),
-				    void *opaque);
+HVDB_API int hvdb_partition_foreach(
+	struct hvdb *hv,
+	int (*fn)(void *opaque, const struct hvdb_partition_desc *),
+	void *opaque);
 HVDB_API int hvdb_port_foreach(struct hvdb *hv,
 			       int (*fn)(void *opaque,
 					 const struct hvdb_port_desc *),
 			       void *opaque);
-HVDB_API int hvdb_connection_foreach(struct hvdb *hv,
-				     int (*fn)(void *opaque,
-					       const struct hvdb_connection_desc *),
-				     void *opaque);
+HVDB_API int hvdb_connection_foreach(
+	struct hvdb *hv,
+	int (*fn)(void *opaque, const struct hvdb_connection_desc *),
+	void *opaque);
 
 /* ------------------------------------------------------------------ */
 /* Fault injection (SQLite-style), for reliability tests.             */
 /* ------------------------------------------------------------------ */
 
+/* clang-format off */
 #define HVDB_FAULT_SITES(X)                                                    \
 	X(ALLOC_PARTITION, "alloc-partition")                                  \
 	X(ALLOC_PORT, "alloc-port")                                            \
@@ -396,6 +398,7 @@ HVDB_API int hvdb_connection_foreach(struct hvdb *hv,
 #define HVDB_FAULT_ENUM_(e, name) HVDB_FAULT_##e,
 enum hvdb_fault_site { HVDB_FAULT_SITES(HVDB_FAULT_ENUM_) HVDB_FAULT_MAX };
 #undef HVDB_FAULT_ENUM_
+/* clang-format on */
 
 HVDB_API const char *hvdb_fault_site_name(enum hvdb_fault_site site);
 /* Arms the walk: the (nth) (1-based) fault point passed from now on fails;

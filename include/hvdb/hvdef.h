@@ -43,8 +43,9 @@ typedef enum {
 #define HV_DOORBELL_FLAG_TRIGGER_SIZE_QWORD 0x00000004u
 #define HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE 0x80000000u
 /* Every flag bit that has a meaning; the rest are reserved. */
-#define HV_DOORBELL_FLAG_VALID_MASK \
-	(HV_DOORBELL_FLAG_TRIGGER_SIZE_MASK | HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE)
+#define HV_DOORBELL_FLAG_VALID_MASK           \
+	(HV_DOORBELL_FLAG_TRIGGER_SIZE_MASK | \
+	 HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE)
 
 /* Hypercall codes */
 #define HVCALL_DELETE_PORT 0x0058u
@@ -109,26 +110,26 @@ typedef struct {
 
 typedef struct {
 	HV_PARTITION_ID PortPartition; /* IN */
-	HV_PORT_ID PortId; /* IN */
-	HV_VTL PortVtl; /* IN, must be 0 */
-	HV_VTL MinConnectionVtl; /* IN, must be 0 */
+	HV_PORT_ID PortId;	       /* IN */
+	HV_VTL PortVtl;		       /* IN, must be 0 */
+	HV_VTL MinConnectionVtl;       /* IN, must be 0 */
 	uint16_t Padding;
 	HV_PARTITION_ID ConnectionPartition; /* IN, 0 = any partition */
-	HV_PORT_INFO PortInfo; /* IN */
-	uint64_t ProximityDomainInfo; /* IN, accepted and ignored */
+	HV_PORT_INFO PortInfo;		     /* IN */
+	uint64_t ProximityDomainInfo;	     /* IN, accepted and ignored */
 } HV_INPUT_CREATE_PORT;
 
 typedef struct {
 	HV_PARTITION_ID ConnectionPartition; /* IN */
-	HV_CONNECTION_ID ConnectionId; /* IN */
-	HV_VTL ConnectionVtl; /* IN, must be 0 */
+	HV_CONNECTION_ID ConnectionId;	     /* IN */
+	HV_VTL ConnectionVtl;		     /* IN, must be 0 */
 	uint8_t Rsvd0;
 	uint16_t Rsvd1;
 	HV_PARTITION_ID PortPartition; /* IN */
-	HV_PORT_ID PortId; /* IN */
+	HV_PORT_ID PortId;	       /* IN */
 	uint32_t Reserved;
 	HV_CONNECTION_INFO ConnectionInfo; /* IN */
-	uint64_t ProximityDomainInfo; /* IN, accepted and ignored */
+	uint64_t ProximityDomainInfo;	   /* IN, accepted and ignored */
 } HV_INPUT_CONNECT_PORT;
 
 /* HV_INPUT_DISCONNECT_PORT.Flags bit 0: Linux mshv sets it; 0 or 1 is fine. */
@@ -136,24 +137,26 @@ typedef struct {
 
 typedef struct {
 	HV_PARTITION_ID ConnectionPartition; /* IN */
-	HV_CONNECTION_ID ConnectionId; /* IN */
+	HV_CONNECTION_ID ConnectionId;	     /* IN */
 	uint32_t Flags; /* IN, bit 0 IsDoorbell, bits 1-31 reserved */
 } HV_INPUT_DISCONNECT_PORT;
 
 typedef struct {
 	HV_PARTITION_ID PortPartition; /* IN */
-	HV_PORT_ID PortId; /* IN */
+	HV_PORT_ID PortId;	       /* IN */
 	uint32_t Reserved;
 } HV_INPUT_DELETE_PORT;
 
-#define HVDB_OFFSET_IS(t, f, o) \
-	HVDB_STATIC_ASSERT(__builtin_offsetof(t, f) == (o), #t "." #f " at " #o)
+#define HVDB_OFFSET_IS(t, f, o)                                             \
+	HVDB_STATIC_ASSERT(__builtin_offsetof(t, f) == (o), #t "." #f " at" \
+								      " " #o)
 #define HVDB_SIZE_IS(t, s) HVDB_STATIC_ASSERT(sizeof(t) == (s), #t " is " #s)
 
 HVDB_SIZE_IS(HV_CONNECTION_INFO, 32);
 HVDB_OFFSET_IS(HV_CONNECTION_INFO, PortType, 0);
 HVDB_OFFSET_IS(HV_CONNECTION_INFO, Padding, 4);
-HVDB_OFFSET_IS(HV_CONNECTION_INFO, DoorbellConnectionInfo.GuestPhysicalAddress, 8);
+HVDB_OFFSET_IS(HV_CONNECTION_INFO, DoorbellConnectionInfo.GuestPhysicalAddress,
+	       8);
 HVDB_OFFSET_IS(HV_CONNECTION_INFO, DoorbellConnectionInfo.TriggerValue, 16);
 HVDB_OFFSET_IS(HV_CONNECTION_INFO, DoorbellConnectionInfo.Flags, 24);
 
