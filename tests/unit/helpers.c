@@ -70,7 +70,7 @@ void hv_with_guest_opts_at(struct guest *g, const struct guest_opts *opts,
 		_fail(file, line);
 }
 
-void hv_teardown(struct guest *g)
+void teardown(struct guest *g)
 {
 	if (g->hv)
 		hvdb_destroy(g->hv);
@@ -457,7 +457,7 @@ static int find_connection_fn(void *opaque,
 	return 1;
 }
 
-bool connection_find(struct hvdb *hv, uint64_t partition, HV_CONNECTION_ID id,
+bool find_connection_desc(struct hvdb *hv, uint64_t partition, HV_CONNECTION_ID id,
 		     struct hvdb_connection_desc *out)
 {
 	struct hvdb_connection_desc tmp;
@@ -481,7 +481,7 @@ static int find_port_fn(void *opaque, const struct hvdb_port_desc *d)
 	return 1;
 }
 
-bool port_find(struct hvdb *hv, HV_PORT_ID id, struct hvdb_port_desc *out)
+bool find_port_desc(struct hvdb *hv, HV_PORT_ID id, struct hvdb_port_desc *out)
 {
 	struct hvdb_port_desc tmp;
 	struct find_port f = { id, out ? out : &tmp };
@@ -506,7 +506,7 @@ static int find_partition_fn(void *opaque,
 	return 1;
 }
 
-bool partition_find(struct hvdb *hv, uint64_t id,
+bool find_partition_desc(struct hvdb *hv, uint64_t id,
 		    struct hvdb_partition_desc *out)
 {
 	struct hvdb_partition_desc tmp;
@@ -527,7 +527,7 @@ void put_le(uint8_t *buf, size_t off, unsigned size, uint64_t v)
 		buf[off + i] = (uint8_t)(v >> (8 * i));
 }
 
-uint16_t hv_op_code(enum hv_op op)
+uint16_t call_op_code(enum hv_op op)
 {
 	switch (op) {
 	case HV_OP_CREATE_PORT:
@@ -582,7 +582,7 @@ static size_t encode_connect(const HV_INPUT_CONNECT_PORT *in, uint8_t *b)
 	return 72;
 }
 
-size_t hv_call_encode(const struct hv_call *call, uint8_t *buf)
+size_t call_encode(const struct hv_call *call, uint8_t *buf)
 {
 	switch (call->op) {
 	case HV_OP_CREATE_PORT:
@@ -603,7 +603,7 @@ size_t hv_call_encode(const struct hv_call *call, uint8_t *buf)
 	return 0;
 }
 
-HV_STATUS hv_call_do(struct guest *g, const struct hv_call *call,
+HV_STATUS call_do(struct guest *g, const struct hv_call *call,
 		     enum call_path path, enum hvdb_reason *reason)
 {
 	uint8_t buf[72];
@@ -612,8 +612,8 @@ HV_STATUS hv_call_do(struct guest *g, const struct hv_call *call,
 	*reason = HVDB_REASON_NONE;
 	if (path == CALL_RAW) {
 		memset(buf, 0, sizeof(buf));
-		len = hv_call_encode(call, buf);
-		return hvdb_hypercall(g->hv, call->caller, hv_op_code(call->op),
+		len = call_encode(call, buf);
+		return hvdb_hypercall(g->hv, call->caller, call_op_code(call->op),
 				      buf, len, reason);
 	}
 	switch (call->op) {
@@ -684,7 +684,7 @@ static bool run_one_case(const struct call_case *c,
 	if (c->mutate)
 		c->mutate(&g, &call);
 	before = state_digest(g.hv);
-	st = hv_call_do(&g, &call, path, &reason);
+	st = call_do(&g, &call, path, &reason);
 	after = state_digest(g.hv);
 	snprintf(what, sizeof(what), "row \"%s\" (%s)", c->name,
 		 path == CALL_RAW ? "hvdb_hypercall" : "typed call");
@@ -704,7 +704,7 @@ static bool run_one_case(const struct call_case *c,
 	}
 	free(before);
 	free(after);
-	hv_teardown(&g);
+	teardown(&g);
 	return ok;
 }
 

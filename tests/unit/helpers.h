@@ -81,7 +81,7 @@ struct guest_opts guest_opts_default(void);
 void hv_with_guest_opts_at(struct guest *g, const struct guest_opts *opts,
 			   const char *file, int line);
 /* Frees the hypervisor; safe on a zeroed struct guest. */
-void hv_teardown(struct guest *g);
+void teardown(struct guest *g);
 
 /* Adds another guest partition (GUEST_VPS VPs, 48 bits) to g's hypervisor. */
 #define guest_add(g, id, privileges) \
@@ -221,10 +221,10 @@ void assert_state_unchanged_at(struct hvdb *hv, char *before,
 			       const char *file, int line);
 
 /* Introspection look-ups. */
-bool connection_find(struct hvdb *hv, uint64_t partition, HV_CONNECTION_ID id,
+bool find_connection_desc(struct hvdb *hv, uint64_t partition, HV_CONNECTION_ID id,
 		     struct hvdb_connection_desc *out);
-bool port_find(struct hvdb *hv, HV_PORT_ID id, struct hvdb_port_desc *out);
-bool partition_find(struct hvdb *hv, uint64_t id,
+bool find_port_desc(struct hvdb *hv, HV_PORT_ID id, struct hvdb_port_desc *out);
+bool find_partition_desc(struct hvdb *hv, uint64_t id,
 		    struct hvdb_partition_desc *out);
 
 /* ------------------------------------------------------------------ */
@@ -257,12 +257,12 @@ enum call_path {
 };
 
 /* The hypercall code of (op). */
-uint16_t hv_op_code(enum hv_op op);
+uint16_t call_op_code(enum hv_op op);
 /* Writes the little-endian input bytes of (call) at the offsets of SPEC §1
  * into (buf) (at least 72 bytes) and returns their count. */
-size_t hv_call_encode(const struct hv_call *call, uint8_t *buf);
+size_t call_encode(const struct hv_call *call, uint8_t *buf);
 /* Issues (call) by (path). */
-HV_STATUS hv_call_do(struct guest *g, const struct hv_call *call,
+HV_STATUS call_do(struct guest *g, const struct hv_call *call,
 		     enum call_path path, enum hvdb_reason *reason);
 
 /* Puts the (size) low bytes of (v) at buf[off] little-endian. */

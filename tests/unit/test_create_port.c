@@ -183,14 +183,14 @@ static void test_create_port_describes_port(void **state)
 	in.PortInfo.DoorbellPortInfo.TargetVp = HV_ANY_VP;
 	port_create_in(&g, ROOT_ID, &in);
 
-	assert_true(port_find(g.hv, 0x123456, &d));
+	assert_true(find_port_desc(g.hv, 0x123456, &d));
 	assert_int_equal(d.connection_partition, GUEST_ID);
 	assert_int_equal(d.target_sint, 7);
 	assert_int_equal(d.target_vp, HV_ANY_VP);
 	assert_int_equal(d.port_type, HvPortTypeDoorbell);
 	assert_int_equal(d.connection_count, 0);
 	assert_int_equal(d.stats.triggers, 0);
-	hv_teardown(&g);
+	teardown(&g);
 }
 
 int main(void)
