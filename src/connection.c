@@ -6,6 +6,7 @@
 
 #include "connection.h"
 #include "conninfo.h"
+#include "gpa.h"
 #include "partition.h"
 #include "port.h"
 #include "reason.h"
@@ -117,7 +118,7 @@ static HV_STATUS connect_validate(struct hvdb *hv, uint64_t caller,
 	if (bad != HVDB_REASON_NONE)
 		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER, bad);
 	/* §3 Connect 11: inside the partition's GPA width */
-	if (!conninfo_gpa_in_range(gpa, extent, plan->partition->gpa_bits))
+	if (!gpa_range_fits(gpa, extent, plan->partition->gpa_bits))
 		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,
 				     HVDB_REASON_GPA_OUT_OF_RANGE);
 	/* §3 Connect 12: no page crossing */

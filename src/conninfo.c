@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "conninfo.h"
+#include "gpa.h"
 
 /* The ABI is little-endian; so is every host this builds for (x86-64). */
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
@@ -92,17 +93,6 @@ enum hvdb_reason conninfo_check_trigger(const HV_CONNECTION_INFO *info)
 		return r;
 	/* §3 Connect 10: a value-specific trigger's value fits its size */
 	return check_value(info);
-}
-
-bool conninfo_gpa_in_range(hvdb_gpa_t gpa, unsigned extent, unsigned gpa_bits)
-{
-	hvdb_gpa_t end;
-
-	if (__builtin_add_overflow(gpa, extent, &end))
-		return false;
-	if (gpa_bits >= 64)
-		return true; /* end <= 2^64 holds once the add did not wrap */
-	return end <= (1ull << gpa_bits);
 }
 
 bool conninfo_within_page(hvdb_gpa_t gpa, unsigned extent)

@@ -17,9 +17,6 @@ bool conninfo_value_fits(uint64_t value, unsigned width);
  * failing reason or HVDB_REASON_NONE. */
 enum hvdb_reason conninfo_check_trigger(const HV_CONNECTION_INFO *info);
 
-/* SPEC §3 Connect 11: the doorbell ends inside 2^gpa_bits. */
-bool conninfo_gpa_in_range(hvdb_gpa_t gpa, unsigned extent, unsigned gpa_bits);
-
 /* SPEC §3 Connect 12: the doorbell does not cross a page. */
 bool conninfo_within_page(hvdb_gpa_t gpa, unsigned extent);
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpa.h"
 #include "partition.h"
 #include "reason.h"
 
@@ -58,19 +59,12 @@ void hvdb_partition_config_init(struct hvdb_partition_config *config,
 	config->connection_limit = HVDB_DEFAULT_CONNECTION_LIMIT;
 }
 
-static bool ram_range_valid(const struct hvdb_ram_range *r, uint32_t gpa_bits)
-{
-	hvdb_gpa_t end;
-
-	if (r->size == 0 || __builtin_add_overflow(r->start, r->size, &end))
-		return false;
-	return gpa_bits >= 64 || end <= (1ull << gpa_bits);
-}
-
 static bool ram_ranges_overlap(const struct hvdb_ram_range *a,
 			       const struct hvdb_ram_range *b)
 {
-	return a->start < b->start + b->size && b->start < a->start + a->size;
+	/* Both ranges were checked to have a last byte. */
+	return a->start <= b->start + (b->size - 1) &&
+	       b->start <= a->start + (a->size - 1);
 }
 
 static bool config_valid(const struct hvdb_partition_config *c)
@@ -84,7 +78,8 @@ static bool config_valid(const struct hvdb_partition_config *c)
 	if (c->ram_count && !c->ram)
 		return false;
 	for (size_t i = 0; i < c->ram_count; i++) {
-		if (!ram_range_valid(&c->ram[i], c->gpa_bits))
+		if (!gpa_range_fits(c->ram[i].start, c->ram[i].size,
+				    c->gpa_bits))
 			return false;
 		for (size_t j = 0; j < i; j++)
 			if (ram_ranges_overlap(&c->ram[i], &c->ram[j]))
