@@ -20,6 +20,7 @@
 #ifndef HVDB_TESTS_UNIT_HELPERS_H
 #define HVDB_TESTS_UNIT_HELPERS_H
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
