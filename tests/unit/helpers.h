@@ -175,16 +175,20 @@ void delete_port_at(struct guest *g, HV_PORT_ID port_id, const char *file,
 const char *status_str(HV_STATUS status, char *buf, size_t size);
 
 /* Prints "file:line: [what: ]wanted X reason, got Y reason" and returns
- * false on a mismatch; true otherwise. (what) may be NULL. */
+ * false on a mismatch; true otherwise. (what) may be NULL. Pass an
+ * already computed status: argument order is unspecified. */
 bool check_status_at(HV_STATUS got, enum hvdb_reason got_reason,
 		     HV_STATUS want, const char *want_reason,
 		     const char *what, const char *file, int line);
 #define check_status(got, got_reason, want, want_reason, what) \
 	check_status_at((got), (got_reason), (want), (want_reason), (what), \
 			__FILE__, __LINE__)
+/* (got) is evaluated before (got_reason) is read, so the call that sets
+ * the reason may be written inline: assert_status(try_x(..., &r), r, ...). */
 #define assert_status(got, got_reason, want, want_reason)                 \
 	do {                                                               \
-		if (!check_status_at((got), (got_reason), (want),          \
+		HV_STATUS got_status_ = (got);                             \
+		if (!check_status_at(got_status_, (got_reason), (want),    \
 				     (want_reason), NULL, __FILE__,        \
 				     __LINE__))                            \
 			_fail(__FILE__, __LINE__);                         \
