@@ -130,6 +130,13 @@ void deliver_port_stats(const struct port *port, struct hvdb_port_stats *out)
 	out->triggers = out->userspace + out->offloaded;
 }
 
+void deliver_port_set_stats(struct port *port,
+			    const struct hvdb_port_stats *stats)
+{
+	uatomic_set(&port->deliver.userspace, stats->userspace);
+	uatomic_set(&port->deliver.offloaded, stats->offloaded);
+}
+
 int hvdb_ring_pop(struct hvdb *hv, uint32_t vp, uint32_t sint,
 		  HV_PORT_ID *port_id)
 {

@@ -34,4 +34,9 @@ void deliver_port_deleted(struct hvdb *hv, struct port *port);
 /* Sum of a port's counters. */
 void deliver_port_stats(const struct port *port, struct hvdb_port_stats *out);
 
+/* Sets a port's counters to (stats)'s userspace and offloaded counts
+ * (snapshot restore; triggers is their sum). Before the port is in use. */
+void deliver_port_set_stats(struct port *port,
+			    const struct hvdb_port_stats *stats);
+
 #endif

@@ -6,6 +6,7 @@
 #include <urcu/uatomic.h>
 
 #include "connection.h"
+#include "introspect.h"
 #include "partition.h"
 #include "port.h"
 
@@ -64,7 +65,8 @@ static int connection_cmp(const void *a, const void *b)
 typedef int (*visit_fn)(void *opaque, const void *item, void *walk_fn,
 			void *walk_opaque);
 
-/* Sorts the entries of (ht) with (cmp) and visits each. */
+/* Sorts the entries of (ht) with (cmp) and visits each. Called under
+ * hv->lock. */
 static int table_walk(struct hvdb *hv, struct cds_lfht *ht, size_t offset,
 		      int (*cmp)(const void *, const void *), visit_fn visit,
 		      void *walk_fn, void *walk_opaque)
@@ -73,18 +75,13 @@ static int table_walk(struct hvdb *hv, struct cds_lfht *ht, size_t offset,
 	void **all;
 	int ret = 0;
 
-	hv_lock(hv);
 	all = table_collect(ht, offset, &n);
-	if (!all && n) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	if (!all && n)
+		return -ENOMEM;
 	qsort(all, n, sizeof(*all), cmp);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = visit(hv, all[i], walk_fn, walk_opaque);
 	free(all);
-out:
-	hv_unlock(hv);
 	return ret;
 }
 
@@ -147,7 +144,7 @@ static int visit_connection(void *opaque, const void *item, void *walk_fn,
 	return fn(walk_opaque, &d);
 }
 
-int hvdb_partition_foreach(struct hvdb *hv,
+static int walk_partitions(struct hvdb *hv,
 			   int (*fn)(void *,
 				     const struct hvdb_partition_desc *),
 			   void *opaque)
@@ -156,7 +153,7 @@ int hvdb_partition_foreach(struct hvdb *hv,
 			  partition_cmp, visit_partition, (void *)fn, opaque);
 }
 
-int hvdb_port_foreach(struct hvdb *hv,
+static int walk_ports(struct hvdb *hv,
 		      int (*fn)(void *, const struct hvdb_port_desc *),
 		      void *opaque)
 {
@@ -164,7 +161,7 @@ int hvdb_port_foreach(struct hvdb *hv,
 			  visit_port, (void *)fn, opaque);
 }
 
-int hvdb_connection_foreach(struct hvdb *hv,
+static int walk_connections(struct hvdb *hv,
 			    int (*fn)(void *,
 				      const struct hvdb_connection_desc *),
 			    void *opaque)
@@ -172,4 +169,58 @@ int hvdb_connection_foreach(struct hvdb *hv,
 	return table_walk(hv, hv->conn_by_id,
 			  offsetof(struct connection, id_node), connection_cmp,
 			  visit_connection, (void *)fn, opaque);
+}
+
+int hvdb_partition_foreach(struct hvdb *hv,
+			   int (*fn)(void *,
+				     const struct hvdb_partition_desc *),
+			   void *opaque)
+{
+	int ret;
+
+	hv_lock(hv);
+	ret = walk_partitions(hv, fn, opaque);
+	hv_unlock(hv);
+	return ret;
+}
+
+int hvdb_port_foreach(struct hvdb *hv,
+		      int (*fn)(void *, const struct hvdb_port_desc *),
+		      void *opaque)
+{
+	int ret;
+
+	hv_lock(hv);
+	ret = walk_ports(hv, fn, opaque);
+	hv_unlock(hv);
+	return ret;
+}
+
+int hvdb_connection_foreach(struct hvdb *hv,
+			    int (*fn)(void *,
+				      const struct hvdb_connection_desc *),
+			    void *opaque)
+{
+	int ret;
+
+	hv_lock(hv);
+	ret = walk_connections(hv, fn, opaque);
+	hv_unlock(hv);
+	return ret;
+}
+
+int introspect_walk_all(struct hvdb *hv, const struct introspect_walkers *w,
+			void *opaque)
+{
+	int ret;
+
+	/* One lock hold: no mutation lands between the three walks. */
+	hv_lock(hv);
+	ret = walk_partitions(hv, w->partition, opaque);
+	if (ret == 0)
+		ret = walk_ports(hv, w->port, opaque);
+	if (ret == 0)
+		ret = walk_connections(hv, w->connection, opaque);
+	hv_unlock(hv);
+	return ret;
 }
