@@ -143,7 +143,8 @@ int hvdb_conninfo_describe(const HV_CONNECTION_INFO *info, char *buf,
 
 #define DESCRIBE_(...)                                                      \
 	do {                                                                \
-		len = snprintf(buf + (used < size ? used : size),           \
+		/* no pointer arithmetic on a NULL (buf): size query */     \
+		len = snprintf(used < size ? buf + used : NULL,             \
 			       used < size ? size - used : 0, __VA_ARGS__); \
 		if (len < 0)                                                \
 			return -1;                                          \

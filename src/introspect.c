@@ -78,7 +78,9 @@ static int table_walk(struct hvdb *hv, struct cds_lfht *ht, size_t offset,
 	all = table_collect(ht, offset, &n);
 	if (!all && n)
 		return -ENOMEM;
-	qsort(all, n, sizeof(*all), cmp);
+	/* an empty table has no array: qsort's base must not be NULL */
+	if (n > 1)
+		qsort(all, n, sizeof(*all), cmp);
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = visit(hv, all[i], walk_fn, walk_opaque);
 	free(all);
