@@ -26,12 +26,12 @@ struct guest_opts guest_opts_default(void)
 	return o;
 }
 
-#define OPTS_WITH_PRIVILEGES(p)                                         \
-	{                                                               \
-		.id = GUEST_ID, .vp_count = GUEST_VPS,                  \
-		.gpa_bits = GUEST_GPA_BITS, .privileges = (p),          \
-		.connection_limit = HVDB_DEFAULT_CONNECTION_LIMIT,      \
-		.root_vp_count = ROOT_VPS,                              \
+#define OPTS_WITH_PRIVILEGES(p)                                    \
+	{                                                          \
+		.id = GUEST_ID, .vp_count = GUEST_VPS,             \
+		.gpa_bits = GUEST_GPA_BITS, .privileges = (p),     \
+		.connection_limit = HVDB_DEFAULT_CONNECTION_LIMIT, \
+		.root_vp_count = ROOT_VPS,                         \
 	}
 const struct guest_opts guest_with_create_privilege =
 	OPTS_WITH_PRIVILEGES(HV_PRIVILEGE_CREATE_PORT);
@@ -89,8 +89,8 @@ void guest_add_at(struct guest *g, uint64_t id, uint64_t privileges,
 	pc.gpa_bits = GUEST_GPA_BITS;
 	pc.privileges = privileges;
 	st = hvdb_partition_create(g->hv, &pc, &reason);
-	if (!check_status_at(st, reason, HV_STATUS_SUCCESS, "ok",
-			     "guest_add", file, line))
+	if (!check_status_at(st, reason, HV_STATUS_SUCCESS, "ok", "guest_add",
+			     file, line))
 		_fail(file, line);
 }
 
@@ -113,8 +113,7 @@ HV_INPUT_CREATE_PORT create_port_input(const struct guest *g,
 	return in;
 }
 
-HV_CONNECTION_INFO doorbell_info(hvdb_gpa_t gpa, uint64_t flags,
-				 uint64_t value)
+HV_CONNECTION_INFO doorbell_info(hvdb_gpa_t gpa, uint64_t flags, uint64_t value)
 {
 	HV_CONNECTION_INFO info;
 
@@ -213,8 +212,8 @@ void port_create_in_at(struct guest *g, uint64_t caller,
 	enum hvdb_reason reason;
 	HV_STATUS st = try_port_create(g, caller, in, &reason);
 
-	if (!check_status_at(st, reason, HV_STATUS_SUCCESS, "ok",
-			     "port_create", file, line))
+	if (!check_status_at(st, reason, HV_STATUS_SUCCESS, "ok", "port_create",
+			     file, line))
 		_fail(file, line);
 }
 
@@ -260,8 +259,8 @@ void delete_port_at(struct guest *g, HV_PORT_ID port_id, const char *file,
 	enum hvdb_reason reason;
 	HV_STATUS st = try_delete_port(g, ROOT_ID, &in, &reason);
 
-	if (!check_status_at(st, reason, HV_STATUS_SUCCESS, "ok",
-			     "delete_port", file, line))
+	if (!check_status_at(st, reason, HV_STATUS_SUCCESS, "ok", "delete_port",
+			     file, line))
 		_fail(file, line);
 }
 
@@ -279,9 +278,9 @@ const char *status_str(HV_STATUS status, char *buf, size_t size)
 	return buf;
 }
 
-bool check_status_at(HV_STATUS got, enum hvdb_reason got_reason,
-		     HV_STATUS want, const char *want_reason,
-		     const char *what, const char *file, int line)
+bool check_status_at(HV_STATUS got, enum hvdb_reason got_reason, HV_STATUS want,
+		     const char *want_reason, const char *what,
+		     const char *file, int line)
 {
 	char gbuf[40], wbuf[40];
 	const char *got_name = hvdb_reason_name(got_reason);
@@ -335,8 +334,9 @@ void assert_write_at(struct guest *g, uint64_t partition, hvdb_gpa_t gpa,
 	}
 	if ((want == HVDB_WRITE_FIRE || want == HVDB_WRITE_DROPPED) &&
 	    out.connection_id != want_conn) {
-		print_error("%s:%d: write gpa=0x%" PRIx64 " len=%u value=0x%"
-			    PRIx64 ": %s by connection %u, wanted %u\n",
+		print_error("%s:%d: write gpa=0x%" PRIx64
+			    " len=%u value=0x%" PRIx64
+			    ": %s by connection %u, wanted %u\n",
 			    file, line, gpa, len, value, write_result_str(rc),
 			    out.connection_id, want_conn);
 		_fail(file, line);
@@ -368,9 +368,11 @@ static int digest_partition(void *opaque, const struct hvdb_partition_desc *d)
 	FILE *f = opaque;
 	size_t i;
 
-	fprintf(f, "partition %" PRIu64 " vps=%u gpa_bits=%u priv=0x%" PRIx64
-		" limit=%u conns=%u ram=[", d->id, d->vp_count, d->gpa_bits,
-		d->privileges, d->connection_limit, d->connection_count);
+	fprintf(f,
+		"partition %" PRIu64 " vps=%u gpa_bits=%u priv=0x%" PRIx64
+		" limit=%u conns=%u ram=[",
+		d->id, d->vp_count, d->gpa_bits, d->privileges,
+		d->connection_limit, d->connection_count);
 	for (i = 0; i < d->ram_count; i++)
 		fprintf(f, " 0x%" PRIx64 "+0x%" PRIx64, d->ram[i].start,
 			d->ram[i].size);
@@ -382,7 +384,8 @@ static int digest_port(void *opaque, const struct hvdb_port_desc *d)
 {
 	FILE *f = opaque;
 
-	fprintf(f, "port %u conn_partition=%" PRIu64 " sint=%u vp=0x%x type=%u"
+	fprintf(f,
+		"port %u conn_partition=%" PRIu64 " sint=%u vp=0x%x type=%u"
 		" triggers=%" PRIu64 "/%" PRIu64 "/%" PRIu64 " conns=%u\n",
 		d->id, d->connection_partition, d->target_sint, d->target_vp,
 		d->port_type, d->stats.triggers, d->stats.userspace,
@@ -390,16 +393,17 @@ static int digest_port(void *opaque, const struct hvdb_port_desc *d)
 	return 0;
 }
 
-static int digest_connection(void *opaque,
-			     const struct hvdb_connection_desc *d)
+static int digest_connection(void *opaque, const struct hvdb_connection_desc *d)
 {
 	FILE *f = opaque;
 	const HV_CONNECTION_INFO *i = &d->info;
 
-	fprintf(f, "connection %" PRIu64 ":%u port=%u deleted=%d type=%u"
-		" pad=%u gpa=0x%" PRIx64 " value=0x%" PRIx64 " flags=0x%"
-		PRIx64 "\n", d->partition, d->id, d->port_id,
-		(int)d->port_deleted, i->PortType, i->Padding,
+	fprintf(f,
+		"connection %" PRIu64 ":%u port=%u deleted=%d type=%u"
+		" pad=%u gpa=0x%" PRIx64 " value=0x%" PRIx64 " flags=0x%" PRIx64
+		"\n",
+		d->partition, d->id, d->port_id, (int)d->port_deleted,
+		i->PortType, i->Padding,
 		i->DoorbellConnectionInfo.GuestPhysicalAddress,
 		i->DoorbellConnectionInfo.TriggerValue,
 		i->DoorbellConnectionInfo.Flags);
@@ -425,8 +429,8 @@ char *state_digest(struct hvdb *hv)
 	return text;
 }
 
-void assert_state_unchanged_at(struct hvdb *hv, char *before,
-			       const char *file, int line)
+void assert_state_unchanged_at(struct hvdb *hv, char *before, const char *file,
+			       int line)
 {
 	char *after = state_digest(hv);
 	bool same = strcmp(before, after) == 0;
@@ -457,8 +461,8 @@ static int find_connection_fn(void *opaque,
 	return 1;
 }
 
-bool find_connection_desc(struct hvdb *hv, uint64_t partition, HV_CONNECTION_ID id,
-		     struct hvdb_connection_desc *out)
+bool find_connection_desc(struct hvdb *hv, uint64_t partition,
+			  HV_CONNECTION_ID id, struct hvdb_connection_desc *out)
 {
 	struct hvdb_connection_desc tmp;
 	struct find_connection f = { partition, id, out ? out : &tmp };
@@ -494,8 +498,7 @@ struct find_partition {
 	struct hvdb_partition_desc *out;
 };
 
-static int find_partition_fn(void *opaque,
-			     const struct hvdb_partition_desc *d)
+static int find_partition_fn(void *opaque, const struct hvdb_partition_desc *d)
 {
 	struct find_partition *f = opaque;
 
@@ -507,7 +510,7 @@ static int find_partition_fn(void *opaque,
 }
 
 bool find_partition_desc(struct hvdb *hv, uint64_t id,
-		    struct hvdb_partition_desc *out)
+			 struct hvdb_partition_desc *out)
 {
 	struct hvdb_partition_desc tmp;
 	struct find_partition f = { id, out ? out : &tmp };
@@ -604,7 +607,7 @@ size_t call_encode(const struct hv_call *call, uint8_t *buf)
 }
 
 HV_STATUS call_do(struct guest *g, const struct hv_call *call,
-		     enum call_path path, enum hvdb_reason *reason)
+		  enum call_path path, enum hvdb_reason *reason)
 {
 	uint8_t buf[72];
 	size_t len;
@@ -613,8 +616,8 @@ HV_STATUS call_do(struct guest *g, const struct hv_call *call,
 	if (path == CALL_RAW) {
 		memset(buf, 0, sizeof(buf));
 		len = call_encode(call, buf);
-		return hvdb_hypercall(g->hv, call->caller, call_op_code(call->op),
-				      buf, len, reason);
+		return hvdb_hypercall(g->hv, call->caller,
+				      call_op_code(call->op), buf, len, reason);
 	}
 	switch (call->op) {
 	case HV_OP_CREATE_PORT:
@@ -644,8 +647,8 @@ void base_connect_port(struct guest *g, struct hv_call *call)
 	port_create(g, PORT_ID);
 	call->op = HV_OP_CONNECT_PORT;
 	call->caller = ROOT_ID;
-	call->in.connect = connect_port_input(g, CONN_ID, PORT_ID,
-					      DOORBELL_GPA);
+	call->in.connect =
+		connect_port_input(g, CONN_ID, PORT_ID, DOORBELL_GPA);
 }
 
 void base_disconnect_port(struct guest *g, struct hv_call *call)

@@ -40,8 +40,8 @@
 /* ------------------------------------------------------------------ */
 
 #define ROOT_ID HVDB_ROOT_PARTITION_ID
-#define GUEST_ID 2ull /* the default guest of hv_with_guest() */
-#define OTHER_GUEST_ID 3ull /* a second guest, made by guest_add() */
+#define GUEST_ID 2ull		   /* the default guest of hv_with_guest() */
+#define OTHER_GUEST_ID 3ull	   /* a second guest, made by guest_add() */
 #define UNKNOWN_PARTITION_ID 99ull /* never created */
 #define GUEST_VPS 2u
 /* The root gets a VP count different from the guest's, so a check against
@@ -143,7 +143,7 @@ void port_create_in_at(struct guest *g, uint64_t caller,
 
 /* Root connects (conn_id) of g's guest to root port (port_id) with the
  * given trigger; asserts success. */
-#define connect_port(g, conn_id, port_id, gpa, flags, value) \
+#define connect_port(g, conn_id, port_id, gpa, flags, value)                \
 	connect_port_at((g), (conn_id), (port_id), (gpa), (flags), (value), \
 			__FILE__, __LINE__)
 void connect_port_at(struct guest *g, HV_CONNECTION_ID conn_id,
@@ -177,21 +177,20 @@ const char *status_str(HV_STATUS status, char *buf, size_t size);
 /* Prints "file:line: [what: ]wanted X reason, got Y reason" and returns
  * false on a mismatch; true otherwise. (what) may be NULL. Pass an
  * already computed status: argument order is unspecified. */
-bool check_status_at(HV_STATUS got, enum hvdb_reason got_reason,
-		     HV_STATUS want, const char *want_reason,
-		     const char *what, const char *file, int line);
-#define check_status(got, got_reason, want, want_reason, what) \
+bool check_status_at(HV_STATUS got, enum hvdb_reason got_reason, HV_STATUS want,
+		     const char *want_reason, const char *what,
+		     const char *file, int line);
+#define check_status(got, got_reason, want, want_reason, what)              \
 	check_status_at((got), (got_reason), (want), (want_reason), (what), \
 			__FILE__, __LINE__)
 /* (got) is evaluated before (got_reason) is read, so the call that sets
  * the reason may be written inline: assert_status(try_x(..., &r), r, ...). */
-#define assert_status(got, got_reason, want, want_reason)                 \
-	do {                                                               \
-		HV_STATUS got_status_ = (got);                             \
-		if (!check_status_at(got_status_, (got_reason), (want),    \
-				     (want_reason), NULL, __FILE__,        \
-				     __LINE__))                            \
-			_fail(__FILE__, __LINE__);                         \
+#define assert_status(got, got_reason, want, want_reason)                      \
+	do {                                                                   \
+		HV_STATUS got_status_ = (got);                                 \
+		if (!check_status_at(got_status_, (got_reason), (want),        \
+				     (want_reason), NULL, __FILE__, __LINE__)) \
+			_fail(__FILE__, __LINE__);                             \
 	} while (0)
 
 /* ------------------------------------------------------------------ */
@@ -203,7 +202,7 @@ const char *write_result_str(int result);
 
 /* A write of (len, value) at (gpa) in (partition) must give (want); for a
  * fire or a drop, (want_conn) must be the connection it matched. */
-#define assert_write(g, partition, gpa, len, value, want, want_conn) \
+#define assert_write(g, partition, gpa, len, value, want, want_conn)     \
 	assert_write_at((g), (partition), (gpa), (len), (value), (want), \
 			(want_conn), __FILE__, __LINE__)
 void assert_write_at(struct guest *g, uint64_t partition, hvdb_gpa_t gpa,
@@ -225,15 +224,16 @@ char *state_digest(struct hvdb *hv);
  * Frees (before). */
 #define assert_state_unchanged(hv, before) \
 	assert_state_unchanged_at((hv), (before), __FILE__, __LINE__)
-void assert_state_unchanged_at(struct hvdb *hv, char *before,
-			       const char *file, int line);
+void assert_state_unchanged_at(struct hvdb *hv, char *before, const char *file,
+			       int line);
 
 /* Introspection look-ups. */
-bool find_connection_desc(struct hvdb *hv, uint64_t partition, HV_CONNECTION_ID id,
-		     struct hvdb_connection_desc *out);
+bool find_connection_desc(struct hvdb *hv, uint64_t partition,
+			  HV_CONNECTION_ID id,
+			  struct hvdb_connection_desc *out);
 bool find_port_desc(struct hvdb *hv, HV_PORT_ID id, struct hvdb_port_desc *out);
 bool find_partition_desc(struct hvdb *hv, uint64_t id,
-		    struct hvdb_partition_desc *out);
+			 struct hvdb_partition_desc *out);
 
 /* ------------------------------------------------------------------ */
 /* Tables of calls (STYLE 17).                                        */
@@ -261,7 +261,7 @@ struct hv_call {
 /* How a table reaches the library. */
 enum call_path {
 	CALL_TYPED, /* hvdb_port_create() and friends */
-	CALL_RAW, /* hvdb_hypercall() with the bytes of SPEC §1 */
+	CALL_RAW,   /* hvdb_hypercall() with the bytes of SPEC §1 */
 };
 
 /* The hypercall code of (op). */
@@ -271,7 +271,7 @@ uint16_t call_op_code(enum hv_op op);
 size_t call_encode(const struct hv_call *call, uint8_t *buf);
 /* Issues (call) by (path). */
 HV_STATUS call_do(struct guest *g, const struct hv_call *call,
-		     enum call_path path, enum hvdb_reason *reason);
+		  enum call_path path, enum hvdb_reason *reason);
 
 /* Puts the (size) low bytes of (v) at buf[off] little-endian. */
 void put_le(uint8_t *buf, size_t off, unsigned size, uint64_t v);
@@ -288,12 +288,12 @@ void base_delete_port(struct guest *g, struct hv_call *call);
 
 /* Defines a table row's mutate function whose body is (body); it sees the
  * guest as (g) and the call as (c). */
-#define MUTATE(name, body)                                              \
-	static void name(struct guest *g, struct hv_call *c)            \
-	{                                                               \
-		(void)g;                                                \
-		(void)c;                                                \
-		body;                                                   \
+#define MUTATE(name, body)                                   \
+	static void name(struct guest *g, struct hv_call *c) \
+	{                                                    \
+		(void)g;                                     \
+		(void)c;                                     \
+		body;                                        \
 	}
 
 /* Guest knobs used by tables: the defaults plus privileges. */

@@ -28,7 +28,9 @@ static void set_target(struct hv_call *c, uint64_t partition)
 }
 
 static const struct guest_opts guest_with_other_privileges = {
-	.id = GUEST_ID, .vp_count = GUEST_VPS, .gpa_bits = GUEST_GPA_BITS,
+	.id = GUEST_ID,
+	.vp_count = GUEST_VPS,
+	.gpa_bits = GUEST_GPA_BITS,
 	.privileges = ~(uint64_t)BOTH_PRIVILEGES,
 	.connection_limit = HVDB_DEFAULT_CONNECTION_LIMIT,
 	.root_vp_count = ROOT_VPS,
@@ -36,10 +38,8 @@ static const struct guest_opts guest_with_other_privileges = {
 
 MUTATE(guest_on_root, c->caller = g->id; set_target(c, ROOT_ID))
 MUTATE(guest_on_self, c->caller = g->id; set_target(c, g->id))
-MUTATE(guest_on_self_id, c->caller = g->id;
-       set_target(c, HV_PARTITION_ID_SELF))
-MUTATE(guest_on_unknown, c->caller = g->id;
-       set_target(c, UNKNOWN_PARTITION_ID))
+MUTATE(guest_on_self_id, c->caller = g->id; set_target(c, HV_PARTITION_ID_SELF))
+MUTATE(guest_on_unknown, c->caller = g->id; set_target(c, UNKNOWN_PARTITION_ID))
 /* A second guest holding both privileges acts on the first. */
 MUTATE(other_guest_on_guest, guest_add(g, OTHER_GUEST_ID, BOTH_PRIVILEGES);
        c->caller = OTHER_GUEST_ID; set_target(c, g->id))
@@ -56,8 +56,7 @@ MUTATE(root_on_self_id, set_target(c, HV_PARTITION_ID_SELF))
 
 /* CreatePort: a guest that passes the rule still meets §3 Create 5. */
 static const struct call_case create_access[] = {
-	{ "unprivileged guest on itself", NULL, guest_on_self,
-	  DENIED_CREATE },
+	{ "unprivileged guest on itself", NULL, guest_on_self, DENIED_CREATE },
 	{ "unprivileged guest on root", NULL, guest_on_root, DENIED_CREATE },
 	{ "privileged guest on root", BOTH, guest_on_root, DENIED_CREATE },
 	{ "create-privileged guest on itself", CREATE_ONLY, guest_on_self,
@@ -79,8 +78,7 @@ static const struct call_case create_access[] = {
 };
 
 static const struct call_case connect_access[] = {
-	{ "unprivileged guest on itself", NULL, guest_on_self,
-	  DENIED_CONNECT },
+	{ "unprivileged guest on itself", NULL, guest_on_self, DENIED_CONNECT },
 	{ "connect-privileged guest on itself", CONNECT_ONLY, guest_on_self,
 	  HV_STATUS_SUCCESS, "ok" },
 	{ "connect-privileged guest on SELF", CONNECT_ONLY, guest_on_self_id,
@@ -100,8 +98,7 @@ static const struct call_case connect_access[] = {
 };
 
 static const struct call_case disconnect_access[] = {
-	{ "unprivileged guest on itself", NULL, guest_on_self,
-	  DENIED_CONNECT },
+	{ "unprivileged guest on itself", NULL, guest_on_self, DENIED_CONNECT },
 	{ "connect-privileged guest on itself", CONNECT_ONLY, guest_on_self,
 	  HV_STATUS_SUCCESS, "ok" },
 	{ "connect-privileged guest on SELF", CONNECT_ONLY, guest_on_self_id,
@@ -120,8 +117,7 @@ static const struct call_case disconnect_access[] = {
 
 /* DeletePort: a guest that passes the rule has no port PORT_ID. */
 static const struct call_case delete_access[] = {
-	{ "unprivileged guest on itself", NULL, guest_on_self,
-	  DENIED_CREATE },
+	{ "unprivileged guest on itself", NULL, guest_on_self, DENIED_CREATE },
 	{ "unprivileged guest on root", NULL, guest_on_root, DENIED_CREATE },
 	{ "privileged guest on root", BOTH, guest_on_root, DENIED_CREATE },
 	{ "create-privileged guest on itself", CREATE_ONLY, guest_on_self,

@@ -51,10 +51,9 @@ static const struct hvdb_backend_ops fake_ops = {
 	.detach = fake_detach,
 };
 
-static void assert_trigger(const struct hvdb_trigger *t,
-			   HV_CONNECTION_ID conn, hvdb_gpa_t gpa,
-			   uint32_t width, bool any_size, bool any_value,
-			   uint64_t value, int fd)
+static void assert_trigger(const struct hvdb_trigger *t, HV_CONNECTION_ID conn,
+			   hvdb_gpa_t gpa, uint32_t width, bool any_size,
+			   bool any_value, uint64_t value, int fd)
 {
 	assert_int_equal(t->partition, GUEST_ID);
 	assert_int_equal(t->connection_id, conn);
@@ -79,14 +78,14 @@ static void test_backend_attach_identity(void **state)
 	(void)state;
 	assert_true(fd >= 0);
 	hv_with_guest(&g);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops,
-						    &f), 0);
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f), 0);
 	port_create(&g, PORT_ID);
 	assert_int_equal(hvdb_port_set_eventfd(g.hv, PORT_ID, fd), 0);
 	connect_port(&g, 5, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 7);
 	connect_port(&g, 6, PORT_ID, DOORBELL_GPA + 8, ANY_SIZE_ANY_VALUE, 0);
-	connect_port(&g, 7, PORT_ID, DOORBELL_GPA + 16, SIZE_(QWORD) | ANY_VALUE,
-		     0);
+	connect_port(&g, 7, PORT_ID, DOORBELL_GPA + 16,
+		     SIZE_(QWORD) | ANY_VALUE, 0);
 	connect_port(&g, 8, PORT_ID, DOORBELL_GPA + 24, SIZE_(ANY), 0x1234);
 
 	assert_int_equal(f.attaches, 4);
@@ -111,19 +110,19 @@ static void test_backend_detach_on_disconnect(void **state)
 
 	(void)state;
 	hv_with_guest(&g);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops,
-						    &f), 0);
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f), 0);
 	port_create(&g, PORT_ID);
 	connect_port(&g, 5, PORT_ID, DOORBELL_GPA, SIZE_(WORD), 0xABCD);
 	connect_port(&g, 6, PORT_ID, DOORBELL_GPA + 8, SIZE_(BYTE), 1);
-	assert_trigger(&f.attached[0], 5, DOORBELL_GPA, 2, false, false,
-		       0xABCD, -1);
+	assert_trigger(&f.attached[0], 5, DOORBELL_GPA, 2, false, false, 0xABCD,
+		       -1);
 	disconnect_port(&g, 5);
 
 	assert_int_equal(f.detaches, 1);
 	assert_ptr_equal(f.cookie_in[0], f.cookie_out[0]);
-	assert_trigger(&f.detached[0], 5, DOORBELL_GPA, 2, false, false,
-		       0xABCD, -1);
+	assert_trigger(&f.detached[0], 5, DOORBELL_GPA, 2, false, false, 0xABCD,
+		       -1);
 	disconnect_port(&g, 6);
 	assert_int_equal(f.detaches, 2);
 	assert_ptr_equal(f.cookie_in[1], f.cookie_out[1]);
@@ -143,8 +142,8 @@ static void test_backend_attach_failure_refuses(void **state)
 
 	(void)state;
 	hv_with_guest(&g);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops,
-						    &f), 0);
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f), 0);
 	port_create(&g, PORT_ID);
 	in = connect_port_input(&g, CONN_ID, PORT_ID, DOORBELL_GPA);
 	before = state_digest(g.hv);
@@ -184,17 +183,20 @@ static void test_backend_registration(void **state)
 	hv_with_guest(&g);
 	guest_add(&g, OTHER_GUEST_ID, 0);
 	assert_int_equal(hvdb_partition_set_backend(g.hv, UNKNOWN_PARTITION_ID,
-						    &fake_ops, &f), -ENOENT);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID,
-						    &no_detach, &f), -EINVAL);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops,
-						    &f), 0);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops,
-						    &f), -EBUSY);
+						    &fake_ops, &f),
+			 -ENOENT);
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, GUEST_ID, &no_detach, &f),
+		-EINVAL);
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f), 0);
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f),
+		-EBUSY);
 	port_create(&g, PORT_ID);
 	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, NULL,
-						    NULL), -EBUSY);
+	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, NULL, NULL),
+			 -EBUSY);
 	/* Another partition's connection does not reach this backend. */
 	port = create_port_input(&g, PORT_ID + 1);
 	port.ConnectionPartition = OTHER_GUEST_ID;
@@ -204,8 +206,8 @@ static void test_backend_registration(void **state)
 	connect_port_in(&g, ROOT_ID, &in);
 	assert_int_equal(f.attaches, 1);
 	disconnect_port(&g, CONN_ID);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, NULL,
-						    NULL), 0);
+	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, NULL, NULL),
+			 0);
 	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
 	assert_int_equal(f.attaches, 1);
 	assert_int_equal(f.detaches, 1);
@@ -220,8 +222,8 @@ static void test_backend_userspace_path_still_fires(void **state)
 
 	(void)state;
 	hv_with_guest(&g);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops,
-						    &f), 0);
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f), 0);
 	port_create(&g, PORT_ID);
 	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 1, HVDB_WRITE_FIRE,

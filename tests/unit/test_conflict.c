@@ -22,53 +22,88 @@ struct conflict_case {
 
 static const struct conflict_case conflict_cases[] = {
 	/* The SPEC §4 table. */
-	{ "DWORD 1 / DWORD 2", { SIZE_(DWORD), 1 }, { SIZE_(DWORD), 2 },
+	{ "DWORD 1 / DWORD 2",
+	  { SIZE_(DWORD), 1 },
+	  { SIZE_(DWORD), 2 },
 	  false },
 	{ "DWORD 1 / WORD 1", { SIZE_(DWORD), 1 }, { SIZE_(WORD), 1 }, false },
 	{ "ANY 1 / BYTE 1", { SIZE_(ANY), 1 }, { SIZE_(BYTE), 1 }, true },
-	{ "ANY 0x1234 / BYTE any", { SIZE_(ANY), 0x1234 },
-	  { SIZE_(BYTE) | ANY_VALUE, 0 }, false },
-	{ "ANY any / BYTE 0", { ANY_SIZE_ANY_VALUE, 0 }, { SIZE_(BYTE), 0 },
+	{ "ANY 0x1234 / BYTE any",
+	  { SIZE_(ANY), 0x1234 },
+	  { SIZE_(BYTE) | ANY_VALUE, 0 },
+	  false },
+	{ "ANY any / BYTE 0",
+	  { ANY_SIZE_ANY_VALUE, 0 },
+	  { SIZE_(BYTE), 0 },
 	  true },
-	{ "ANY any / WORD any", { ANY_SIZE_ANY_VALUE, 0 },
-	  { SIZE_(WORD) | ANY_VALUE, 0 }, true },
-	{ "ANY any / QWORD ~0", { ANY_SIZE_ANY_VALUE, 0 },
-	  { SIZE_(QWORD), ~0ull }, true },
-	{ "ANY any / ANY 7", { ANY_SIZE_ANY_VALUE, 0 }, { SIZE_(ANY), 7 },
+	{ "ANY any / WORD any",
+	  { ANY_SIZE_ANY_VALUE, 0 },
+	  { SIZE_(WORD) | ANY_VALUE, 0 },
 	  true },
-	{ "ANY any / ANY any", { ANY_SIZE_ANY_VALUE, 0 },
-	  { ANY_SIZE_ANY_VALUE, 0 }, true },
+	{ "ANY any / QWORD ~0",
+	  { ANY_SIZE_ANY_VALUE, 0 },
+	  { SIZE_(QWORD), ~0ull },
+	  true },
+	{ "ANY any / ANY 7",
+	  { ANY_SIZE_ANY_VALUE, 0 },
+	  { SIZE_(ANY), 7 },
+	  true },
+	{ "ANY any / ANY any",
+	  { ANY_SIZE_ANY_VALUE, 0 },
+	  { ANY_SIZE_ANY_VALUE, 0 },
+	  true },
 	{ "QWORD 5 / ANY 5", { SIZE_(QWORD), 5 }, { SIZE_(ANY), 5 }, true },
 	/* Derived from the rule. */
-	{ "DWORD 1 / DWORD 1", { SIZE_(DWORD), 1 }, { SIZE_(DWORD), 1 },
+	{ "DWORD 1 / DWORD 1", { SIZE_(DWORD), 1 }, { SIZE_(DWORD), 1 }, true },
+	{ "DWORD any / DWORD 7",
+	  { SIZE_(DWORD) | ANY_VALUE, 0 },
+	  { SIZE_(DWORD), 7 },
 	  true },
-	{ "DWORD any / DWORD 7", { SIZE_(DWORD) | ANY_VALUE, 0 },
-	  { SIZE_(DWORD), 7 }, true },
-	{ "DWORD any / WORD any", { SIZE_(DWORD) | ANY_VALUE, 0 },
-	  { SIZE_(WORD) | ANY_VALUE, 0 }, false },
-	{ "QWORD any / DWORD any", { SIZE_(QWORD) | ANY_VALUE, 0 },
-	  { SIZE_(DWORD) | ANY_VALUE, 0 }, false },
-	{ "ANY 0xFF / BYTE any", { SIZE_(ANY), 0xFF },
-	  { SIZE_(BYTE) | ANY_VALUE, 0 }, true },
-	{ "ANY 0x100 / BYTE any", { SIZE_(ANY), 0x100 },
-	  { SIZE_(BYTE) | ANY_VALUE, 0 }, false },
-	{ "ANY 0x100 / WORD any", { SIZE_(ANY), 0x100 },
-	  { SIZE_(WORD) | ANY_VALUE, 0 }, true },
-	{ "ANY 2^32 / DWORD any", { SIZE_(ANY), 1ull << 32 },
-	  { SIZE_(DWORD) | ANY_VALUE, 0 }, false },
-	{ "ANY 2^32 / QWORD any", { SIZE_(ANY), 1ull << 32 },
-	  { SIZE_(QWORD) | ANY_VALUE, 0 }, true },
+	{ "DWORD any / WORD any",
+	  { SIZE_(DWORD) | ANY_VALUE, 0 },
+	  { SIZE_(WORD) | ANY_VALUE, 0 },
+	  false },
+	{ "QWORD any / DWORD any",
+	  { SIZE_(QWORD) | ANY_VALUE, 0 },
+	  { SIZE_(DWORD) | ANY_VALUE, 0 },
+	  false },
+	{ "ANY 0xFF / BYTE any",
+	  { SIZE_(ANY), 0xFF },
+	  { SIZE_(BYTE) | ANY_VALUE, 0 },
+	  true },
+	{ "ANY 0x100 / BYTE any",
+	  { SIZE_(ANY), 0x100 },
+	  { SIZE_(BYTE) | ANY_VALUE, 0 },
+	  false },
+	{ "ANY 0x100 / WORD any",
+	  { SIZE_(ANY), 0x100 },
+	  { SIZE_(WORD) | ANY_VALUE, 0 },
+	  true },
+	{ "ANY 2^32 / DWORD any",
+	  { SIZE_(ANY), 1ull << 32 },
+	  { SIZE_(DWORD) | ANY_VALUE, 0 },
+	  false },
+	{ "ANY 2^32 / QWORD any",
+	  { SIZE_(ANY), 1ull << 32 },
+	  { SIZE_(QWORD) | ANY_VALUE, 0 },
+	  true },
 	{ "ANY 5 / ANY 5", { SIZE_(ANY), 5 }, { SIZE_(ANY), 5 }, true },
 	{ "ANY 5 / ANY 6", { SIZE_(ANY), 5 }, { SIZE_(ANY), 6 }, false },
 	{ "QWORD 5 / ANY 6", { SIZE_(QWORD), 5 }, { SIZE_(ANY), 6 }, false },
 	{ "ANY 0 / QWORD 0", { SIZE_(ANY), 0 }, { SIZE_(QWORD), 0 }, true },
-	{ "BYTE any / ANY 0", { SIZE_(BYTE) | ANY_VALUE, 0 },
-	  { SIZE_(ANY), 0 }, true },
+	{ "BYTE any / ANY 0",
+	  { SIZE_(BYTE) | ANY_VALUE, 0 },
+	  { SIZE_(ANY), 0 },
+	  true },
 	/* ANY_VALUE ignores TriggerValue: 0x1234 here means nothing. */
 	{ "BYTE any (value 0x1234) / ANY 0x12",
-	  { SIZE_(BYTE) | ANY_VALUE, 0x1234 }, { SIZE_(ANY), 0x12 }, true },
-	{ "WORD any (value 1) / WORD 2", { SIZE_(WORD) | ANY_VALUE, 1 },
-	  { SIZE_(WORD), 2 }, true },
+	  { SIZE_(BYTE) | ANY_VALUE, 0x1234 },
+	  { SIZE_(ANY), 0x12 },
+	  true },
+	{ "WORD any (value 1) / WORD 2",
+	  { SIZE_(WORD) | ANY_VALUE, 1 },
+	  { SIZE_(WORD), 2 },
+	  true },
 };
 
 /* Connects (a) as CONN_ID at DOORBELL_GPA, then tries (b) as CONN_ID + 1
@@ -93,8 +128,8 @@ static bool check_pair(const char *name, const char *order, struct trig a,
 	in.ConnectionInfo.DoorbellConnectionInfo.TriggerValue = b.value;
 	before = state_digest(g.hv);
 	st = try_connect_port(&g, ROOT_ID, &in, &reason);
-	snprintf(what, sizeof(what), "%s (%s, new at GPA+0x%llx)", name,
-		 order, (unsigned long long)(b_gpa - DOORBELL_GPA));
+	snprintf(what, sizeof(what), "%s (%s, new at GPA+0x%llx)", name, order,
+		 (unsigned long long)(b_gpa - DOORBELL_GPA));
 	if (want_conflict) {
 		ok = check_status(st, reason, HV_STATUS_INVALID_PARAMETER,
 				  "trigger-conflict", what);
@@ -136,8 +171,8 @@ static void test_conflict_needs_same_gpa(void **state)
 	for (i = 0; i < ARRAY_SIZE(conflict_cases); i++) {
 		r = &conflict_cases[i];
 		for (j = 0; j < ARRAY_SIZE(deltas); j++)
-			failed += !check_pair(r->name, "other GPA",
-					      r->existing, r->fresh,
+			failed += !check_pair(r->name, "other GPA", r->existing,
+					      r->fresh,
 					      DOORBELL_GPA + deltas[j], false);
 	}
 	assert_int_equal(failed, 0);
@@ -157,8 +192,7 @@ static void test_conflict_is_per_partition(void **state)
 	p = create_port_input(&g, PORT_ID);
 	p.ConnectionPartition = 0;
 	port_create_in(&g, ROOT_ID, &p);
-	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, ANY_SIZE_ANY_VALUE,
-		     0);
+	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, ANY_SIZE_ANY_VALUE, 0);
 	in = connect_port_input(&g, CONN_ID + 1, PORT_ID, DOORBELL_GPA);
 	in.ConnectionPartition = OTHER_GUEST_ID;
 	in.ConnectionInfo.DoorbellConnectionInfo.Flags = ANY_SIZE_ANY_VALUE;
@@ -189,10 +223,8 @@ static void test_conflict_free_triggers_share_gpa(void **state)
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 1, HVDB_WRITE_FIRE, 1);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 2, HVDB_WRITE_FIRE, 2);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 2, 1, HVDB_WRITE_FIRE, 3);
-	assert_write(&g, GUEST_ID, DOORBELL_GPA, 2, 0x1234, HVDB_WRITE_FIRE,
-		     4);
-	assert_write(&g, GUEST_ID, DOORBELL_GPA, 8, 0x1234, HVDB_WRITE_FIRE,
-		     4);
+	assert_write(&g, GUEST_ID, DOORBELL_GPA, 2, 0x1234, HVDB_WRITE_FIRE, 4);
+	assert_write(&g, GUEST_ID, DOORBELL_GPA, 8, 0x1234, HVDB_WRITE_FIRE, 4);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 1, 0x34, HVDB_WRITE_FIRE, 5);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 3, HVDB_WRITE_MISS, 0);
 	teardown(&g);

@@ -14,19 +14,27 @@
 #define PAGE_OFFSET(o) (DOORBELL_GPA + (o))
 
 static const struct guest_opts guest_64_bits = {
-	.id = GUEST_ID, .vp_count = GUEST_VPS, .gpa_bits = 64,
+	.id = GUEST_ID,
+	.vp_count = GUEST_VPS,
+	.gpa_bits = 64,
 	.connection_limit = HVDB_DEFAULT_CONNECTION_LIMIT,
 	.root_vp_count = ROOT_VPS,
 };
 
 static const struct guest_opts guest_limit_1 = {
-	.id = GUEST_ID, .vp_count = GUEST_VPS, .gpa_bits = GUEST_GPA_BITS,
-	.connection_limit = 1, .root_vp_count = ROOT_VPS,
+	.id = GUEST_ID,
+	.vp_count = GUEST_VPS,
+	.gpa_bits = GUEST_GPA_BITS,
+	.connection_limit = 1,
+	.root_vp_count = ROOT_VPS,
 };
 
 static const struct guest_opts guest_limit_2 = {
-	.id = GUEST_ID, .vp_count = GUEST_VPS, .gpa_bits = GUEST_GPA_BITS,
-	.connection_limit = 2, .root_vp_count = ROOT_VPS,
+	.id = GUEST_ID,
+	.vp_count = GUEST_VPS,
+	.gpa_bits = GUEST_GPA_BITS,
+	.connection_limit = 2,
+	.root_vp_count = ROOT_VPS,
 };
 
 /* Sets the trigger of the call. */
@@ -44,17 +52,14 @@ MUTATE(other_connection,
        connect_port(g, CONN_ID + 1, PORT_ID, DOORBELL_GPA + 0x10000,
 		    DEFAULT_FLAGS, DEFAULT_VALUE))
 /* The call's own connection id is already in use (on another page). */
-MUTATE(id_in_use,
-       connect_port(g, CONN_ID, PORT_ID, DOORBELL_GPA + 0x10000,
-		    DEFAULT_FLAGS, DEFAULT_VALUE))
+MUTATE(id_in_use, connect_port(g, CONN_ID, PORT_ID, DOORBELL_GPA + 0x10000,
+			       DEFAULT_FLAGS, DEFAULT_VALUE))
 /* A connection at the call's GPA with the call's exact trigger. */
-MUTATE(same_trigger,
-       connect_port(g, CONN_ID + 1, PORT_ID, DOORBELL_GPA, DEFAULT_FLAGS,
-		    DEFAULT_VALUE))
+MUTATE(same_trigger, connect_port(g, CONN_ID + 1, PORT_ID, DOORBELL_GPA,
+				  DEFAULT_FLAGS, DEFAULT_VALUE))
 
 /* §3 Connect 2: unknown partitions */
-MUTATE(conn_partition_unknown,
-       IN->ConnectionPartition = UNKNOWN_PARTITION_ID)
+MUTATE(conn_partition_unknown, IN->ConnectionPartition = UNKNOWN_PARTITION_ID)
 MUTATE(port_partition_unknown, IN->PortPartition = UNKNOWN_PARTITION_ID)
 
 /* §3 Connect 3: 24-bit id, unique per partition */
@@ -64,12 +69,10 @@ MUTATE(id_bit31, IN->ConnectionId = 0x80000000u | CONN_ID)
 /* The same id in another partition is another connection. */
 MUTATE(id_used_by_other_partition,
        HV_INPUT_CREATE_PORT p = create_port_input(g, PORT_ID + 1);
-       HV_INPUT_CONNECT_PORT o = connect_port_input(g, CONN_ID,
-						    PORT_ID + 1,
+       HV_INPUT_CONNECT_PORT o = connect_port_input(g, CONN_ID, PORT_ID + 1,
 						    DOORBELL_GPA);
-       guest_add(g, OTHER_GUEST_ID, 0);
-       p.ConnectionPartition = 0; port_create_in(g, ROOT_ID, &p);
-       o.ConnectionPartition = OTHER_GUEST_ID;
+       guest_add(g, OTHER_GUEST_ID, 0); p.ConnectionPartition = 0;
+       port_create_in(g, ROOT_ID, &p); o.ConnectionPartition = OTHER_GUEST_ID;
        connect_port_in(g, ROOT_ID, &o))
 
 /* §3 Connect 4: the port must exist */
@@ -80,8 +83,7 @@ MUTATE(port_in_guest_partition, IN->PortPartition = g->id)
 /* §3 Connect 5: the port names its connection partition */
 MUTATE(port_offered_elsewhere,
        HV_INPUT_CREATE_PORT p = create_port_input(g, PORT_ID + 1);
-       guest_add(g, OTHER_GUEST_ID, 0);
-       p.ConnectionPartition = OTHER_GUEST_ID;
+       guest_add(g, OTHER_GUEST_ID, 0); p.ConnectionPartition = OTHER_GUEST_ID;
        port_create_in(g, ROOT_ID, &p); IN->PortId = PORT_ID + 1)
 MUTATE(port_offered_to_any,
        HV_INPUT_CREATE_PORT p = create_port_input(g, PORT_ID + 1);
@@ -121,8 +123,7 @@ MUTATE(byte_100, trigger(c, DOORBELL_GPA, SIZE_(BYTE), 0x100))
 MUTATE(word_ffff, trigger(c, DOORBELL_GPA, SIZE_(WORD), 0xFFFF))
 MUTATE(word_10000, trigger(c, DOORBELL_GPA, SIZE_(WORD), 0x10000))
 MUTATE(dword_ffffffff, trigger(c, DOORBELL_GPA, SIZE_(DWORD), 0xFFFFFFFF))
-MUTATE(dword_100000000,
-       trigger(c, DOORBELL_GPA, SIZE_(DWORD), 0x100000000ull))
+MUTATE(dword_100000000, trigger(c, DOORBELL_GPA, SIZE_(DWORD), 0x100000000ull))
 MUTATE(qword_max, trigger(c, DOORBELL_GPA, SIZE_(QWORD), ~0ull))
 MUTATE(any_size_max, trigger(c, DOORBELL_GPA, SIZE_(ANY), ~0ull))
 MUTATE(byte_any_value_wide,
@@ -156,27 +157,22 @@ MUTATE(qword_4095, trigger(c, PAGE_OFFSET(4095), SIZE_(QWORD), 1))
 MUTATE(dword_unaligned_inside, trigger(c, PAGE_OFFSET(3), SIZE_(DWORD), 1))
 
 /* Order: two checks fail at once, the earlier one decides. */
-MUTATE(order_partition_over_id, conn_partition_unknown(g, c);
-       id_bit24(g, c))
+MUTATE(order_partition_over_id, conn_partition_unknown(g, c); id_bit24(g, c))
 MUTATE(order_bad_id_over_port, id_bit24(g, c); port_unknown(g, c))
 MUTATE(order_in_use_over_port, id_in_use(g, c); port_unknown(g, c))
 MUTATE(order_port_over_type, port_unknown(g, c); type_event(g, c))
-MUTATE(order_offered_over_type, port_offered_elsewhere(g, c);
-       type_event(g, c))
+MUTATE(order_offered_over_type, port_offered_elsewhere(g, c); type_event(g, c))
 MUTATE(order_type_over_padding, type_5(g, c); info_padding(g, c))
 MUTATE(order_reserved_over_flags, rsvd1(g, c); flag_bit32(g, c))
 MUTATE(order_flags_over_size, DB->Flags = 0x8 | 5)
 MUTATE(order_size_over_range, size_6(g, c);
        DB->GuestPhysicalAddress = GPA_LIMIT_48)
-MUTATE(order_wide_over_range,
-       trigger(c, GPA_LIMIT_48, SIZE_(BYTE), 0x100))
+MUTATE(order_wide_over_range, trigger(c, GPA_LIMIT_48, SIZE_(BYTE), 0x100))
 MUTATE(order_wide_over_page,
        trigger(c, PAGE_OFFSET(4095), SIZE_(WORD), 0x10000))
 /* 2^48 - 3 is past the top and crosses a page: range is checked first. */
-MUTATE(order_range_over_page,
-       trigger(c, GPA_LIMIT_48 - 3, SIZE_(DWORD), 1))
-MUTATE(order_range_over_page_64,
-       trigger(c, 0ull - 4, SIZE_(QWORD), 1))
+MUTATE(order_range_over_page, trigger(c, GPA_LIMIT_48 - 3, SIZE_(DWORD), 1))
+MUTATE(order_range_over_page_64, trigger(c, 0ull - 4, SIZE_(QWORD), 1))
 MUTATE(order_page_over_conflict,
        connect_port(g, CONN_ID + 1, PORT_ID, PAGE_OFFSET(4093),
 		    ANY_SIZE_ANY_VALUE, 0);
@@ -202,8 +198,8 @@ static const struct call_case connect_cases[] = {
 	/* §3 Connect 4 */
 	{ "port unknown", NULL, port_unknown, HV_STATUS_INVALID_PORT_ID,
 	  "unknown-port" },
-	{ "port id with bit 24", NULL, port_id_bit24,
-	  HV_STATUS_INVALID_PORT_ID, "unknown-port" },
+	{ "port id with bit 24", NULL, port_id_bit24, HV_STATUS_INVALID_PORT_ID,
+	  "unknown-port" },
 	{ "port partition is the guest", NULL, port_in_guest_partition,
 	  HV_STATUS_INVALID_PORT_ID, "unknown-port" },
 	/* §3 Connect 5 */
@@ -292,19 +288,18 @@ static const struct call_case connect_cases[] = {
 	  HV_STATUS_SUCCESS, "ok" },
 	/* §3 Connect 12 */
 	{ "BYTE at offset 4095", NULL, byte_4095, HV_STATUS_SUCCESS, "ok" },
-	{ "SIZE_ANY at offset 4095", NULL, any_4095, HV_STATUS_SUCCESS,
-	  "ok" },
+	{ "SIZE_ANY at offset 4095", NULL, any_4095, HV_STATUS_SUCCESS, "ok" },
 	{ "WORD at offset 4094", NULL, word_4094, HV_STATUS_SUCCESS, "ok" },
 	{ "WORD at offset 4095", NULL, word_4095, HV_STATUS_INVALID_PARAMETER,
 	  "crosses-page" },
 	{ "DWORD at offset 4092", NULL, dword_4092, HV_STATUS_SUCCESS, "ok" },
-	{ "DWORD at offset 4093", NULL, dword_4093,
-	  HV_STATUS_INVALID_PARAMETER, "crosses-page" },
+	{ "DWORD at offset 4093", NULL, dword_4093, HV_STATUS_INVALID_PARAMETER,
+	  "crosses-page" },
 	{ "QWORD at offset 4088", NULL, qword_4088, HV_STATUS_SUCCESS, "ok" },
-	{ "QWORD at offset 4089", NULL, qword_4089,
-	  HV_STATUS_INVALID_PARAMETER, "crosses-page" },
-	{ "QWORD at offset 4095", NULL, qword_4095,
-	  HV_STATUS_INVALID_PARAMETER, "crosses-page" },
+	{ "QWORD at offset 4089", NULL, qword_4089, HV_STATUS_INVALID_PARAMETER,
+	  "crosses-page" },
+	{ "QWORD at offset 4095", NULL, qword_4095, HV_STATUS_INVALID_PARAMETER,
+	  "crosses-page" },
 	{ "DWORD unaligned inside a page", NULL, dword_unaligned_inside,
 	  HV_STATUS_SUCCESS, "ok" },
 	/* §3 Connect 13 */
@@ -376,8 +371,8 @@ static void test_connect_port_describes_connection(void **state)
 	(void)state;
 	hv_with_guest(&g);
 	port_create(&g, PORT_ID);
-	connect_port(&g, 0xABCDEF, PORT_ID, DOORBELL_GPA + 0x18,
-		     SIZE_(WORD), 0xBEEF);
+	connect_port(&g, 0xABCDEF, PORT_ID, DOORBELL_GPA + 0x18, SIZE_(WORD),
+		     0xBEEF);
 
 	assert_true(find_connection_desc(g.hv, GUEST_ID, 0xABCDEF, &d));
 	assert_int_equal(d.port_id, PORT_ID);

@@ -12,8 +12,7 @@ MUTATE(existing_port, port_create(g, IN->PortId))
 
 /* §3 Create 2: unknown port partition / connection partition */
 MUTATE(port_partition_unknown, IN->PortPartition = UNKNOWN_PARTITION_ID)
-MUTATE(conn_partition_unknown,
-       IN->ConnectionPartition = UNKNOWN_PARTITION_ID)
+MUTATE(conn_partition_unknown, IN->ConnectionPartition = UNKNOWN_PARTITION_ID)
 MUTATE(conn_partition_any, IN->ConnectionPartition = 0)
 MUTATE(conn_partition_other_guest, guest_add(g, OTHER_GUEST_ID, 0);
        IN->ConnectionPartition = OTHER_GUEST_ID)
@@ -57,16 +56,13 @@ MUTATE(vp_count_of_root, DOORBELL->TargetVp = ROOT_VPS)
 MUTATE(vp_any_minus_one, DOORBELL->TargetVp = HV_ANY_VP - 1)
 
 /* Order: two checks fail at once, the earlier one decides. */
-MUTATE(order_partition_over_id, port_partition_unknown(g, c);
-       id_bit24(g, c))
+MUTATE(order_partition_over_id, port_partition_unknown(g, c); id_bit24(g, c))
 MUTATE(order_conn_partition_over_in_use, existing_port(g, c);
        conn_partition_unknown(g, c))
 MUTATE(order_bad_id_over_type, id_bit24(g, c); type_event(g, c))
 MUTATE(order_in_use_over_type, existing_port(g, c); type_event(g, c))
-MUTATE(order_type_over_root, port_partition_guest(g, c);
-       type_message(g, c))
-MUTATE(order_root_over_reserved, port_partition_guest(g, c);
-       port_vtl(g, c))
+MUTATE(order_type_over_root, port_partition_guest(g, c); type_message(g, c))
+MUTATE(order_root_over_reserved, port_partition_guest(g, c); port_vtl(g, c))
 MUTATE(order_reserved_over_sint, doorbell_reserved(g, c); sint0(g, c))
 MUTATE(order_sint_over_vp, sint16(g, c); vp_count_of_root(g, c))
 
@@ -157,16 +153,16 @@ static const struct call_case create_cases[] = {
 static void test_create_port_rules(void **state)
 {
 	(void)state;
-	run_call_cases(create_cases, ARRAY_SIZE(create_cases),
-		       base_create_port, CALL_TYPED);
+	run_call_cases(create_cases, ARRAY_SIZE(create_cases), base_create_port,
+		       CALL_TYPED);
 }
 
 /* SPEC §3: the same rules through hvdb_hypercall(HVCALL_CREATE_PORT). */
 static void test_create_port_rules_raw(void **state)
 {
 	(void)state;
-	run_call_cases(create_cases, ARRAY_SIZE(create_cases),
-		       base_create_port, CALL_RAW);
+	run_call_cases(create_cases, ARRAY_SIZE(create_cases), base_create_port,
+		       CALL_RAW);
 }
 
 /* SPEC §2: a created port shows its identity in hvdb_port_foreach. */

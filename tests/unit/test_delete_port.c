@@ -16,13 +16,11 @@ MUTATE(root_self, IN->PortPartition = HV_PARTITION_ID_SELF)
 MUTATE(reserved, IN->Reserved = 1)
 MUTATE(already_deleted, delete_port(g, PORT_ID))
 /* §3 DeletePort: connections do not keep the port alive. */
-MUTATE(with_connections,
-       connect_port(g, CONN_ID, PORT_ID, DOORBELL_GPA, DEFAULT_FLAGS,
-		    DEFAULT_VALUE);
-       connect_port(g, CONN_ID + 1, PORT_ID, DOORBELL_GPA + 8,
-		    DEFAULT_FLAGS, DEFAULT_VALUE))
-MUTATE(order_partition_over_port, partition_unknown(g, c);
-       port_unknown(g, c))
+MUTATE(with_connections, connect_port(g, CONN_ID, PORT_ID, DOORBELL_GPA,
+				      DEFAULT_FLAGS, DEFAULT_VALUE);
+       connect_port(g, CONN_ID + 1, PORT_ID, DOORBELL_GPA + 8, DEFAULT_FLAGS,
+		    DEFAULT_VALUE))
+MUTATE(order_partition_over_port, partition_unknown(g, c); port_unknown(g, c))
 
 static const struct call_case delete_cases[] = {
 	{ "base call", NULL, NULL, HV_STATUS_SUCCESS, "ok" },
@@ -30,8 +28,8 @@ static const struct call_case delete_cases[] = {
 	  HV_STATUS_INVALID_PARTITION_ID, "unknown-partition" },
 	{ "port unknown", NULL, port_unknown, HV_STATUS_INVALID_PORT_ID,
 	  "unknown-port" },
-	{ "port id with bit 24", NULL, port_id_bit24,
-	  HV_STATUS_INVALID_PORT_ID, "unknown-port" },
+	{ "port id with bit 24", NULL, port_id_bit24, HV_STATUS_INVALID_PORT_ID,
+	  "unknown-port" },
 	{ "port partition is the guest", NULL, port_partition_guest,
 	  HV_STATUS_INVALID_PORT_ID, "unknown-port" },
 	{ "root on SELF", NULL, root_self, HV_STATUS_SUCCESS, "ok" },
@@ -39,8 +37,7 @@ static const struct call_case delete_cases[] = {
 	  "reserved-nonzero" },
 	{ "already deleted", NULL, already_deleted, HV_STATUS_INVALID_PORT_ID,
 	  "unknown-port" },
-	{ "with connections", NULL, with_connections, HV_STATUS_SUCCESS,
-	  "ok" },
+	{ "with connections", NULL, with_connections, HV_STATUS_SUCCESS, "ok" },
 	{ "unknown partition before unknown port", NULL,
 	  order_partition_over_port, HV_STATUS_INVALID_PARTITION_ID,
 	  "unknown-partition" },
@@ -50,16 +47,16 @@ static const struct call_case delete_cases[] = {
 static void test_delete_port_rules(void **state)
 {
 	(void)state;
-	run_call_cases(delete_cases, ARRAY_SIZE(delete_cases),
-		       base_delete_port, CALL_TYPED);
+	run_call_cases(delete_cases, ARRAY_SIZE(delete_cases), base_delete_port,
+		       CALL_TYPED);
 }
 
 /* SPEC §3: the same rules through hvdb_hypercall(HVCALL_DELETE_PORT). */
 static void test_delete_port_rules_raw(void **state)
 {
 	(void)state;
-	run_call_cases(delete_cases, ARRAY_SIZE(delete_cases),
-		       base_delete_port, CALL_RAW);
+	run_call_cases(delete_cases, ARRAY_SIZE(delete_cases), base_delete_port,
+		       CALL_RAW);
 }
 
 /* SPEC §3 DeletePort: the port is gone (no walk shows it, its stats are

@@ -63,8 +63,7 @@ static void test_delivery_counts_per_port(void **state)
 	for (i = 0; i < 3; i++)
 		assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 1, HVDB_WRITE_FIRE,
 			     10);
-	assert_write(&g, GUEST_ID, DOORBELL_GPA + 8, 4, 1, HVDB_WRITE_FIRE,
-		     20);
+	assert_write(&g, GUEST_ID, DOORBELL_GPA + 8, 4, 1, HVDB_WRITE_FIRE, 20);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 2, HVDB_WRITE_MISS, 0);
 
 	s = port_stats(&g, 1);
@@ -149,8 +148,8 @@ static void test_delivery_dropped_notifies_nothing(void **state)
 	hv_with_guest(&g);
 	port_create(&g, PORT_ID);
 	assert_int_equal(hvdb_port_set_eventfd(g.hv, PORT_ID, fd), 0);
-	assert_int_equal(hvdb_port_set_callback(g.hv, PORT_ID, record_fire,
-						&f), 0);
+	assert_int_equal(hvdb_port_set_callback(g.hv, PORT_ID, record_fire, &f),
+			 0);
 	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
 	delete_port(&g, PORT_ID);
 
@@ -176,8 +175,8 @@ static void test_delivery_account_offloaded(void **state)
 	hv_with_guest(&g);
 	port_create(&g, PORT_ID);
 	assert_int_equal(hvdb_port_set_eventfd(g.hv, PORT_ID, fd), 0);
-	assert_int_equal(hvdb_port_set_callback(g.hv, PORT_ID, record_fire,
-						&f), 0);
+	assert_int_equal(hvdb_port_set_callback(g.hv, PORT_ID, record_fire, &f),
+			 0);
 	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 1, HVDB_WRITE_FIRE,
 		     CONN_ID);
@@ -207,10 +206,10 @@ static void test_delivery_unknown_port_enoent(void **state)
 	hv_with_guest(&g);
 	port_create(&g, PORT_ID);
 	assert_int_equal(hvdb_port_stats(g.hv, PORT_ID + 1, &s), -ENOENT);
-	assert_int_equal(hvdb_port_set_eventfd(g.hv, PORT_ID + 1, -1),
-			 -ENOENT);
-	assert_int_equal(hvdb_port_set_callback(g.hv, PORT_ID + 1,
-						record_fire, &f), -ENOENT);
+	assert_int_equal(hvdb_port_set_eventfd(g.hv, PORT_ID + 1, -1), -ENOENT);
+	assert_int_equal(
+		hvdb_port_set_callback(g.hv, PORT_ID + 1, record_fire, &f),
+		-ENOENT);
 	assert_int_equal(hvdb_port_account_offloaded(g.hv, PORT_ID + 1, 1),
 			 -ENOENT);
 	assert_int_equal(f.calls, 0);

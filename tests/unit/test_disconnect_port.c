@@ -12,13 +12,10 @@ MUTATE(id_bit24, IN->ConnectionId = CONN_ID | (HV_CONNECTION_ID_MASK + 1))
 /* Connection CONN_ID + 1 exists, but in another partition. */
 MUTATE(id_of_other_partition,
        HV_INPUT_CREATE_PORT p = create_port_input(g, PORT_ID + 1);
-       HV_INPUT_CONNECT_PORT o = connect_port_input(g, CONN_ID + 1,
-						    PORT_ID + 1,
+       HV_INPUT_CONNECT_PORT o = connect_port_input(g, CONN_ID + 1, PORT_ID + 1,
 						    DOORBELL_GPA);
-       guest_add(g, OTHER_GUEST_ID, 0);
-       p.ConnectionPartition = OTHER_GUEST_ID;
-       port_create_in(g, ROOT_ID, &p);
-       o.ConnectionPartition = OTHER_GUEST_ID;
+       guest_add(g, OTHER_GUEST_ID, 0); p.ConnectionPartition = OTHER_GUEST_ID;
+       port_create_in(g, ROOT_ID, &p); o.ConnectionPartition = OTHER_GUEST_ID;
        connect_port_in(g, ROOT_ID, &o); IN->ConnectionId = CONN_ID + 1)
 /* SELF names the caller's partition: the root has no connection. */
 MUTATE(root_self, IN->ConnectionPartition = HV_PARTITION_ID_SELF)
@@ -42,16 +39,14 @@ static const struct call_case disconnect_cases[] = {
 	  HV_STATUS_INVALID_CONNECTION_ID, "unknown-connection" },
 	{ "root on SELF", NULL, root_self, HV_STATUS_INVALID_CONNECTION_ID,
 	  "unknown-connection" },
-	{ "Flags IsDoorbell", NULL, flag_is_doorbell, HV_STATUS_SUCCESS,
-	  "ok" },
+	{ "Flags IsDoorbell", NULL, flag_is_doorbell, HV_STATUS_SUCCESS, "ok" },
 	{ "Flags bit 1", NULL, flag_bit1, HV_STATUS_INVALID_PARAMETER,
 	  "reserved-nonzero" },
 	{ "Flags bits 31 and 0", NULL, flag_bit31_and_0,
 	  HV_STATUS_INVALID_PARAMETER, "reserved-nonzero" },
 	{ "port deleted", NULL, port_deleted, HV_STATUS_SUCCESS, "ok" },
-	{ "unknown partition before unknown id", NULL,
-	  order_partition_over_id, HV_STATUS_INVALID_PARTITION_ID,
-	  "unknown-partition" },
+	{ "unknown partition before unknown id", NULL, order_partition_over_id,
+	  HV_STATUS_INVALID_PARTITION_ID, "unknown-partition" },
 };
 
 /* SPEC §3 DisconnectPort with hvdb_port_disconnect(). */

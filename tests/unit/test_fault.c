@@ -57,8 +57,7 @@ static unsigned fault_walk(void (*base)(struct guest *, struct hv_call *),
 	return failed;
 }
 
-static int nop_attach(void *opaque, const struct hvdb_trigger *t,
-		      void **cookie)
+static int nop_attach(void *opaque, const struct hvdb_trigger *t, void **cookie)
 {
 	(void)opaque;
 	(void)t;
@@ -66,8 +65,7 @@ static int nop_attach(void *opaque, const struct hvdb_trigger *t,
 	return 0;
 }
 
-static void nop_detach(void *opaque, const struct hvdb_trigger *t,
-		       void *cookie)
+static void nop_detach(void *opaque, const struct hvdb_trigger *t, void *cookie)
 {
 	(void)opaque;
 	(void)t;

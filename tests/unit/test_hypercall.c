@@ -16,8 +16,8 @@ static HV_STATUS raw(struct guest *g, const struct hv_call *call, size_t len,
 	memset(buf, 0, sizeof(buf));
 	call_encode(call, buf);
 	*reason = HVDB_REASON_NONE;
-	return hvdb_hypercall(g->hv, call->caller, call_op_code(call->op),
-			      buf, len, reason);
+	return hvdb_hypercall(g->hv, call->caller, call_op_code(call->op), buf,
+			      len, reason);
 }
 
 /* Issues (call) with its exact length and asserts success. */
@@ -81,11 +81,13 @@ static void test_hypercall_each_code_succeeds(void **state)
 static void test_hypercall_wrong_length(void **state)
 {
 	static void (*const bases[])(struct guest *, struct hv_call *) = {
-		base_create_port, base_connect_port, base_disconnect_port,
+		base_create_port,
+		base_connect_port,
+		base_disconnect_port,
 		base_delete_port,
 	};
-	static const size_t lens[] = { 0, 1, 8, 15, 17, 24, 32, 55, 57, 71,
-				       73, 96 };
+	static const size_t lens[] = { 0,  1,  8,  15, 17, 24,
+				       32, 55, 57, 71, 73, 96 };
 	uint8_t buf[96];
 	enum hvdb_reason reason;
 	struct hv_call call;
@@ -160,8 +162,8 @@ static void test_hypercall_self_honoured(void **state)
 
 	call.op = HV_OP_CONNECT_PORT;
 	call.caller = GUEST_ID;
-	call.in.connect = connect_port_input(&g, CONN_ID, PORT_ID,
-					     DOORBELL_GPA);
+	call.in.connect =
+		connect_port_input(&g, CONN_ID, PORT_ID, DOORBELL_GPA);
 	call.in.connect.ConnectionPartition = HV_PARTITION_ID_SELF;
 	raw_ok(&g, &call);
 	assert_true(find_connection_desc(g.hv, GUEST_ID, CONN_ID, NULL));

@@ -32,8 +32,8 @@ static void test_lifecycle_disconnect_frees_id_and_trigger(void **state)
 		     CONN_ID);
 	disconnect_port(&g, CONN_ID);
 	/* A wildcard that would have conflicted is accepted now. */
-	connect_port(&g, CONN_ID + 1, PORT_ID, DOORBELL_GPA,
-		     ANY_SIZE_ANY_VALUE, 0);
+	connect_port(&g, CONN_ID + 1, PORT_ID, DOORBELL_GPA, ANY_SIZE_ANY_VALUE,
+		     0);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 1, HVDB_WRITE_FIRE,
 		     CONN_ID + 1);
 	teardown(&g);
@@ -64,9 +64,9 @@ static void test_lifecycle_delete_port_keeps_connections(void **state)
 	assert_int_equal(out.connection_id, CONN_ID);
 	assert_int_equal(hvdb_port_stats(g.hv, PORT_ID, &stats), -ENOENT);
 	/* Dropped: nothing is queued for the consumer. */
-	assert_int_equal(hvdb_ring_pop(g.hv, 0, HV_SYNIC_DOORBELL_SINT_INDEX,
-				       &popped),
-			 0);
+	assert_int_equal(
+		hvdb_ring_pop(g.hv, 0, HV_SYNIC_DOORBELL_SINT_INDEX, &popped),
+		0);
 	/* Other writes still miss. */
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 2, HVDB_WRITE_MISS, 0);
 	teardown(&g);
@@ -74,8 +74,7 @@ static void test_lifecycle_delete_port_keeps_connections(void **state)
 
 /* SPEC §3 DeletePort: the orphaned connection still holds its id and
  * still counts for conflicts until it is disconnected. */
-static void test_lifecycle_deleted_port_connection_still_conflicts(
-	void **state)
+static void test_lifecycle_deleted_port_connection_still_conflicts(void **state)
 {
 	HV_INPUT_CONNECT_PORT in;
 	enum hvdb_reason reason;
@@ -89,8 +88,7 @@ static void test_lifecycle_deleted_port_connection_still_conflicts(
 	in = connect_port_input(&g, CONN_ID + 1, PORT_ID + 1, DOORBELL_GPA);
 	assert_status(try_connect_port(&g, ROOT_ID, &in, &reason), reason,
 		      HV_STATUS_INVALID_PARAMETER, "trigger-conflict");
-	in = connect_port_input(&g, CONN_ID, PORT_ID + 1,
-				DOORBELL_GPA + 0x100);
+	in = connect_port_input(&g, CONN_ID, PORT_ID + 1, DOORBELL_GPA + 0x100);
 	assert_status(try_connect_port(&g, ROOT_ID, &in, &reason), reason,
 		      HV_STATUS_INVALID_CONNECTION_ID, "connection-id-in-use");
 
@@ -215,7 +213,8 @@ static void test_lifecycle_connections_share_port(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lifecycle_disconnect_frees_id_and_trigger),
+		cmocka_unit_test(
+			test_lifecycle_disconnect_frees_id_and_trigger),
 		cmocka_unit_test(test_lifecycle_delete_port_keeps_connections),
 		cmocka_unit_test(
 			test_lifecycle_deleted_port_connection_still_conflicts),

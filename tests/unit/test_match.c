@@ -7,8 +7,8 @@
 #define SIZE_(s) HV_DOORBELL_FLAG_TRIGGER_SIZE_##s
 #define ANY_VALUE HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE
 #define LEN(n) (1u << (n))
-#define ALL_LENS (LEN(1) | LEN(2) | LEN(3) | LEN(4) | LEN(5) | LEN(6) | \
-		  LEN(7) | LEN(8))
+#define ALL_LENS \
+	(LEN(1) | LEN(2) | LEN(3) | LEN(4) | LEN(5) | LEN(6) | LEN(7) | LEN(8))
 /* The trigger value of the table; fits every length. */
 #define VALUE 0x11u
 #define OTHER_VALUE 0x12u
@@ -49,15 +49,14 @@ static bool check_write(struct guest *g, const char *name, unsigned len,
 	rc = hvdb_write(g->hv, GUEST_ID, DOORBELL_GPA, len, value, &out);
 	if (lookup == want && rc == want && !counted &&
 	    port_stats(g, PORT_ID).triggers == before + fire &&
-	    (!fire || (out.connection_id == CONN_ID &&
-		       out.port_id == PORT_ID &&
+	    (!fire || (out.connection_id == CONN_ID && out.port_id == PORT_ID &&
 		       out.port_partition == ROOT_ID)))
 		return true;
 	print_error("%s: write len %u value 0x%llx: wanted %s, lookup %s%s, "
-		    "write %s, conn %u port %u:%u\n", name, len,
-		    (unsigned long long)value, write_result_str(want),
-		    write_result_str(lookup), counted ? " (counted!)" : "",
-		    write_result_str(rc),
+		    "write %s, conn %u port %u:%u\n",
+		    name, len, (unsigned long long)value,
+		    write_result_str(want), write_result_str(lookup),
+		    counted ? " (counted!)" : "", write_result_str(rc),
 		    out.connection_id, (unsigned)out.port_partition,
 		    out.port_id);
 	return false;
@@ -127,8 +126,8 @@ static void test_match_exact_gpa_and_partition(void **state)
 	hv_with_guest(&g);
 	guest_add(&g, OTHER_GUEST_ID, 0);
 	port_create(&g, PORT_ID);
-	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA + 8,
-		     ANY_SIZE_ANY_VALUE, 0);
+	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA + 8, ANY_SIZE_ANY_VALUE,
+		     0);
 
 	assert_write(&g, GUEST_ID, DOORBELL_GPA + 9, 1, 0, HVDB_WRITE_MISS, 0);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA + 7, 4, 0, HVDB_WRITE_MISS, 0);
@@ -149,8 +148,12 @@ static void test_match_bad_write_is_einval(void **state)
 		unsigned len;
 		uint64_t value;
 	} bad[] = {
-		{ 0, 0 }, { 9, 0 }, { 1, 0x100 }, { 2, 0x10000 },
-		{ 3, 0x1000000 }, { 4, 0x100000000ull },
+		{ 0, 0 },
+		{ 9, 0 },
+		{ 1, 0x100 },
+		{ 2, 0x10000 },
+		{ 3, 0x1000000 },
+		{ 4, 0x100000000ull },
 		{ 7, 0x100000000000000ull },
 	};
 	struct hvdb_write_outcome out;
@@ -160,15 +163,14 @@ static void test_match_bad_write_is_einval(void **state)
 	(void)state;
 	hv_with_guest(&g);
 	port_create(&g, PORT_ID);
-	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, ANY_SIZE_ANY_VALUE,
-		     0);
+	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, ANY_SIZE_ANY_VALUE, 0);
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		assert_int_equal(hvdb_write(g.hv, GUEST_ID, DOORBELL_GPA,
 					    bad[i].len, bad[i].value, &out),
 				 -EINVAL);
-		assert_int_equal(hvdb_match_lookup(g.hv, GUEST_ID,
-						   DOORBELL_GPA, bad[i].len,
-						   bad[i].value, &out),
+		assert_int_equal(hvdb_match_lookup(g.hv, GUEST_ID, DOORBELL_GPA,
+						   bad[i].len, bad[i].value,
+						   &out),
 				 -EINVAL);
 	}
 	assert_int_equal(port_stats(&g, PORT_ID).triggers, 0);

@@ -41,16 +41,27 @@ static const struct {
 };
 
 /* SPEC §1 statuses. */
-#define S(x) { HV_STATUS_##x, "HV_STATUS_" #x }
+#define S(x)                                   \
+	{                                      \
+		HV_STATUS_##x, "HV_STATUS_" #x \
+	}
 static const struct {
 	HV_STATUS status;
 	const char *name;
 } spec_statuses[] = {
-	S(SUCCESS), S(INVALID_HYPERCALL_CODE), S(INVALID_HYPERCALL_INPUT),
-	S(INVALID_ALIGNMENT), S(INVALID_PARAMETER), S(ACCESS_DENIED),
-	S(INVALID_PARTITION_STATE), S(OPERATION_DENIED),
-	S(INSUFFICIENT_MEMORY), S(INVALID_PARTITION_ID),
-	S(INVALID_VP_INDEX), S(INVALID_PORT_ID), S(INVALID_CONNECTION_ID),
+	S(SUCCESS),
+	S(INVALID_HYPERCALL_CODE),
+	S(INVALID_HYPERCALL_INPUT),
+	S(INVALID_ALIGNMENT),
+	S(INVALID_PARAMETER),
+	S(ACCESS_DENIED),
+	S(INVALID_PARTITION_STATE),
+	S(OPERATION_DENIED),
+	S(INSUFFICIENT_MEMORY),
+	S(INVALID_PARTITION_ID),
+	S(INVALID_VP_INDEX),
+	S(INVALID_PORT_ID),
+	S(INVALID_CONNECTION_ID),
 	S(OBJECT_IN_USE),
 };
 
@@ -79,8 +90,8 @@ static void test_names_reasons_distinct(void **state)
 		assert_string_not_equal(a, "?");
 		assert_true(strlen(a) > 0);
 		assert_non_null(hvdb_reason_message((enum hvdb_reason)i));
-		assert_string_not_equal(hvdb_reason_message((enum hvdb_reason)i),
-					"?");
+		assert_string_not_equal(
+			hvdb_reason_message((enum hvdb_reason)i), "?");
 		for (j = 0; j < i; j++) {
 			b = hvdb_reason_name((enum hvdb_reason)j);
 			if (strcmp(a, b) == 0)
@@ -97,8 +108,8 @@ static void test_names_reasons_distinct(void **state)
  * distinct; a value that is no status has no name. */
 static void test_names_statuses(void **state)
 {
-	static const HV_STATUS unknown[] = { 0x1, 0x9, 0xA, 0xC, 0xF, 0x10,
-					     0x1A, 0xFFFF };
+	static const HV_STATUS unknown[] = { 0x1, 0x9,	0xA,  0xC,
+					     0xF, 0x10, 0x1A, 0xFFFF };
 	size_t i, j;
 
 	(void)state;
@@ -126,8 +137,7 @@ static void test_names_fault_sites(void **state)
 	assert_int_equal(ARRAY_SIZE(want), HVDB_FAULT_MAX);
 	for (i = 0; i < HVDB_FAULT_MAX; i++) {
 		assert_string_equal(
-			hvdb_fault_site_name((enum hvdb_fault_site)i),
-			want[i]);
+			hvdb_fault_site_name((enum hvdb_fault_site)i), want[i]);
 		for (j = 0; j < i; j++)
 			assert_string_not_equal(want[i], want[j]);
 	}

@@ -19,8 +19,11 @@ static const struct hvdb_ram_range ram_wraps[] = {
 	{ 0xFFFFFFFFFFFFF000ull, 0x2000 },
 };
 
-#define PC_MUTATE(name, body) \
-	static void name(struct hvdb_partition_config *pc) { body; }
+#define PC_MUTATE(name, body)                              \
+	static void name(struct hvdb_partition_config *pc) \
+	{                                                  \
+		body;                                      \
+	}
 
 PC_MUTATE(keep, (void)pc)
 PC_MUTATE(id_exists, pc->id = GUEST_ID)

@@ -23,8 +23,8 @@ static void port_on_ring(struct guest *g, HV_PORT_ID id, uint32_t vp,
 
 static void fire(struct guest *g, HV_PORT_ID id)
 {
-	assert_write(g, GUEST_ID, DOORBELL_GPA + 8 * id, 1, 1,
-		     HVDB_WRITE_FIRE, id);
+	assert_write(g, GUEST_ID, DOORBELL_GPA + 8 * id, 1, 1, HVDB_WRITE_FIRE,
+		     id);
 }
 
 /* Pops one id from (vp, sint); -1 when the ring is empty. */
@@ -150,8 +150,7 @@ static void test_ring_bad_vp_or_sint(void **state)
 	assert_int_equal(hvdb_ring_pop(g.hv, ROOT_VPS, SINT, &id), -EINVAL);
 	assert_int_equal(hvdb_ring_pop(g.hv, 0, HV_SYNIC_SINT_COUNT, &id),
 			 -EINVAL);
-	assert_int_equal(hvdb_ring_notify_empty(g.hv, ROOT_VPS, SINT),
-			 -EINVAL);
+	assert_int_equal(hvdb_ring_notify_empty(g.hv, ROOT_VPS, SINT), -EINVAL);
 	assert_int_equal(hvdb_ring_notify_empty(g.hv, 0, HV_SYNIC_SINT_COUNT),
 			 -EINVAL);
 	assert_int_equal(hvdb_ring_pop(g.hv, ROOT_VPS - 1, 15, &id), 0);
