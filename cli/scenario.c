@@ -20,11 +20,13 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "parse.h"
 #include "scenario_args.h"
@@ -213,6 +215,108 @@ static int stats_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 	return 0;
 }
 
+/* `snapshot FILE`: the whole state as a snapshot document (hvdb.h),
+ * written to FILE.tmp and renamed over FILE, so a failed run never leaves
+ * half a snapshot behind. "ok"; a FILE that cannot be written stops the
+ * run as an OS failure (exit 1). */
+static int snapshot_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+			 char *text)
+{
+	const char *path = cmd->file.path;
+	char tmp[PATH_MAX], shown[ARG_SHOWN_MAX];
+	struct hvdb_snapshot_error err;
+	size_t len;
+	char *json;
+	FILE *f;
+	int rc;
+
+	snprintf(text, SCENARIO_TEXT_MAX, "snapshot %s",
+		 scenario_args_shown(shown, path));
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	rc = hvdb_snapshot_save(sc->hv, &json, &len, &err);
+	if (rc)
+		return rc;
+	f = fopen(tmp, "w");
+	if (!f) {
+		rc = -errno;
+		free(json);
+		return rc;
+	}
+	if (fwrite(json, 1, len, f) != len)
+		rc = -errno;
+	if (fclose(f) && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path))
+		rc = -errno;
+	if (rc)
+		(void)unlink(tmp); /* best effort: the error is what matters */
+	free(json);
+	if (rc == 0)
+		snprintf(text, SCENARIO_TEXT_MAX, "ok");
+	return rc;
+}
+
+/* Restored partitions get what a `partition` line gives them (guest
+ * memory, a backend), before their connections come back. The root
+ * exists from the start of a run and gets nothing, as there. */
+static int restored_partition(void *opaque, struct hvdb *hv,
+			      const struct hvdb_partition_desc *d)
+{
+	struct scenario *sc = opaque;
+	struct hvdb_partition_config config;
+
+	if (d->id == HVDB_ROOT_PARTITION_ID)
+		return 0;
+	hvdb_partition_config_init(&config, d->id);
+	config.vp_count = d->vp_count;
+	config.gpa_bits = d->gpa_bits;
+	config.privileges = d->privileges;
+	config.connection_limit = d->connection_limit;
+	config.ram = d->ram;
+	config.ram_count = d->ram_count;
+	return sc->ops->partition_created(sc->opaque, hv, &config);
+}
+
+/* `restore FILE`: replaces the whole state (partitions, ports,
+ * connections, counters; the rings start empty) with FILE's, so a later
+ * run goes on where a `snapshot` left off. "ok". A FILE that cannot be
+ * read, is not a snapshot or describes a state that cannot exist is
+ * malformed input (exit 2, "restore FILE: why"); the state is unchanged.
+ * Running out of memory or a failing partition hook is exit 1. */
+static int restore_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+			char *text)
+{
+	const struct hvdb_snapshot_restore_ops ops = {
+		.partition_restored = restored_partition,
+	};
+	char shown[ARG_SHOWN_MAX];
+	struct hvdb_snapshot_error err;
+	struct hvdb *hv;
+	FILE *f;
+	int rc;
+
+	scenario_args_shown(shown, cmd->file.path);
+	f = fopen(cmd->file.path, "r");
+	if (!f) {
+		snprintf(text, SCENARIO_TEXT_MAX, "restore %s: %s", shown,
+			 strerror(errno));
+		return SCENARIO_MALFORMED;
+	}
+	rc = hvdb_snapshot_restore_file(
+		f, sc->ops->partition_created ? &ops : NULL, sc, &hv, &err);
+	fclose(f);
+	if (rc) {
+		snprintf(text, SCENARIO_TEXT_MAX, "restore %s: %s", shown,
+			 err.message);
+		return rc == -ENOMEM || rc == -EIO ? rc : SCENARIO_MALFORMED;
+	}
+	hvdb_destroy(sc->hv);
+	sc->hv = hv;
+	snprintf(text, SCENARIO_TEXT_MAX, "ok");
+	return 0;
+}
+
 /* ---- the table ---- */
 
 static const struct scenario_arg partition_args[] = {
@@ -282,6 +386,10 @@ static const struct scenario_arg stats_args[] = {
 	ARG_POS("PORT-ID", stats.port_id),
 };
 
+static const struct scenario_arg file_args[] = {
+	{ "FILE", false, false, ARG_TEXT, ARG_FIELD(file.path) },
+};
+
 #define ARGS(a) a, sizeof(a) / sizeof(a[0])
 
 static const struct verb verbs[SCENARIO_VERB_MAX] = {
@@ -301,6 +409,10 @@ static const struct verb verbs[SCENARIO_VERB_MAX] = {
 				 hypercall_exec },
 	[SCENARIO_STATS] = { "stats", ARGS(stats_args), NULL, NULL,
 			     stats_exec },
+	[SCENARIO_SNAPSHOT] = { "snapshot", ARGS(file_args), NULL, NULL,
+				snapshot_exec },
+	[SCENARIO_RESTORE] = { "restore", ARGS(file_args), NULL, NULL,
+			       restore_exec },
 };
 
 /* ---- the entry points ---- */

@@ -30,6 +30,8 @@ enum scenario_verb {
 	SCENARIO_WRITE,
 	SCENARIO_HYPERCALL,
 	SCENARIO_STATS,
+	SCENARIO_SNAPSHOT,
+	SCENARIO_RESTORE,
 	SCENARIO_VERB_MAX
 };
 
@@ -84,6 +86,9 @@ struct scenario_cmd {
 			uint64_t port_partition;
 			HV_PORT_ID port_id;
 		} stats;
+		struct {
+			const char *path; /* points into the parsed line */
+		} file; /* snapshot, restore */
 	};
 	char error[SCENARIO_TEXT_MAX]; /* why the line is malformed */
 };
