@@ -427,8 +427,8 @@ int snapshot_read_plan(const char *json, size_t len, struct snapshot_plan *plan,
 		if (json_error_code(&jerr) == json_error_out_of_memory)
 			return snapshot_fail(err, -ENOMEM, "out of memory");
 		return snapshot_fail(err, -EBADMSG,
-				     "not a JSON document (truncated or "
-				     "corrupted?): line %d column %d: %s",
+				     "truncated or corrupted JSON at line %d "
+				     "column %d: %s",
 				     jerr.line, jerr.column, jerr.text);
 	}
 	if (!json_is_object(doc))
