@@ -37,23 +37,23 @@ static int print_json(const HV_CONNECTION_INFO *info,
 	if (!obj || !list)
 		goto out;
 	for (size_t i = 0; i < count; i++)
-		if (json_array_append_new(list,
-					  json_string(hvdb_reason_name(problems[i]))))
+		if (json_array_append_new(
+			    list, json_string(hvdb_reason_name(problems[i]))))
 			goto out;
 	if (json_object_set_new(obj, "port_type", hex_string(info->PortType)) ||
 	    json_object_set_new(obj, "padding", hex_string(info->Padding)) ||
 	    json_object_set_new(obj, "gpa",
 				hex_string(info->DoorbellConnectionInfo
 						   .GuestPhysicalAddress)) ||
-	    json_object_set_new(obj, "trigger_value",
-				hex_string(info->DoorbellConnectionInfo
-						   .TriggerValue)) ||
+	    json_object_set_new(
+		    obj, "trigger_value",
+		    hex_string(info->DoorbellConnectionInfo.TriggerValue)) ||
 	    json_object_set_new(obj, "flags", hex_string(flags)) ||
 	    json_object_set_new(obj, "trigger_size",
 				json_string(hvdb_trigger_size_name(flags))) ||
-	    json_object_set_new(obj, "any_value",
-				json_boolean(flags &
-					     HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE)) ||
+	    json_object_set_new(
+		    obj, "any_value",
+		    json_boolean(flags & HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE)) ||
 	    json_object_set_new(obj, "valid", json_boolean(count == 0)) ||
 	    json_object_set(obj, "problems", list))
 		goto out;
@@ -105,13 +105,14 @@ int cmd_decode(int argc, char **argv)
 		json = true;
 	}
 	if (optind != argc - 1)
-		return commands_usage_error(argv[0], "%s", optind == argc ?
-					    "missing HEX" : "too many arguments");
+		return commands_usage_error(
+			argv[0], "%s",
+			optind == argc ? "missing HEX" : "too many arguments");
 	hex = argv[optind];
 	if (strlen(hex) != HEX_DIGITS)
-		return commands_usage_error(argv[0],
-					    "HEX must be %zu hex digits, got %zu",
-					    HEX_DIGITS, strlen(hex));
+		return commands_usage_error(
+			argv[0], "HEX must be %zu hex digits, got %zu",
+			HEX_DIGITS, strlen(hex));
 	if (parse_hex_bytes(hex, HEX_DIGITS, bytes))
 		return commands_usage_error(argv[0], "HEX has a non-hex digit");
 	if (hvdb_conninfo_decode(bytes, sizeof(bytes), &info))

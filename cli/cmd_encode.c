@@ -18,6 +18,8 @@ static int size_code(const char *name)
 	return -1;
 }
 
+#define BAD_NUMBER "%s '%s' is not a decimal or 0x hex number of 64 bits"
+
 int cmd_encode(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -30,28 +32,32 @@ int cmd_encode(int argc, char **argv)
 	HV_CONNECTION_INFO info = { .PortType = HvPortTypeDoorbell };
 	uint8_t bytes[sizeof(info)];
 	bool have_gpa = false;
-	uint64_t *num;
 	int c, code;
 
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		switch (c) {
 		case 'g':
+			if (parse_u64(optarg, PARSE_DEC_OR_HEX,
+				      &info.DoorbellConnectionInfo
+					       .GuestPhysicalAddress))
+				return commands_usage_error(argv[0], BAD_NUMBER,
+							    "--gpa", optarg);
+			have_gpa = true;
+			break;
 		case 'v':
-			num = c == 'g' ? &info.DoorbellConnectionInfo
-						  .GuestPhysicalAddress :
-					 &info.DoorbellConnectionInfo.TriggerValue;
-			if (parse_u64(optarg, PARSE_DEC_OR_HEX, num))
-				return commands_usage_error(
-					argv[0], "%s '%s' is not a number that fits 64 bits",
-					c == 'g' ? "--gpa" : "--value", optarg);
-			have_gpa |= c == 'g';
+			if (parse_u64(
+				    optarg, PARSE_DEC_OR_HEX,
+				    &info.DoorbellConnectionInfo.TriggerValue))
+				return commands_usage_error(argv[0], BAD_NUMBER,
+							    "--value", optarg);
 			break;
 		case 's':
 			code = size_code(optarg);
 			if (code < 0)
 				return commands_usage_error(
-					argv[0], "--size '%s' is not any, byte, word, dword or qword",
-					optarg);
+					argv[0], "--size '%s' is not %s",
+					optarg,
+					"any, byte, word, dword or qword");
 			info.DoorbellConnectionInfo.Flags &=
 				~(uint64_t)HV_DOORBELL_FLAG_TRIGGER_SIZE_MASK;
 			info.DoorbellConnectionInfo.Flags |= (uint64_t)code;

@@ -20,12 +20,14 @@ int cmd_replay(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1)
 		return commands_option_error(argv[0], c, argv);
 	if (optind != argc - 1)
-		return commands_usage_error(argv[0], "%s", optind == argc ?
-					    "missing FILE" : "too many arguments");
+		return commands_usage_error(
+			argv[0], "%s",
+			optind == argc ? "missing FILE" : "too many arguments");
 	path = argv[optind];
 	in = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	if (!in) {
-		fprintf(stderr, "hvdb: replay: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "hvdb: replay: %s: %s\n", path,
+			strerror(errno));
 		return CLI_EXIT_FAIL;
 	}
 	sc.hv = hvdb_create(NULL);

@@ -7,7 +7,7 @@
 
 enum parse_radix {
 	PARSE_DEC_OR_HEX, /* "42" or "0x2a" (SPEC §6 numbers) */
-	PARSE_HEX, /* "2a" or "0x2a" */
+	PARSE_HEX,	  /* "2a" or "0x2a" */
 };
 
 /* Parses all of the NUL-terminated (s) as an unsigned number in (radix)

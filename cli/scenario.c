@@ -62,8 +62,7 @@ static int status_line(char *text, HV_STATUS status, enum hvdb_reason reason)
 
 static int malformed(char *text, const char *what, uint64_t id)
 {
-	snprintf(text, SCENARIO_TEXT_MAX, "partition %" PRIu64 " %s", id,
-		 what);
+	snprintf(text, SCENARIO_TEXT_MAX, "partition %" PRIu64 " %s", id, what);
 	return SCENARIO_MALFORMED;
 }
 
@@ -107,8 +106,8 @@ static int port_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 		     char *text)
 {
 	enum hvdb_reason reason = HVDB_REASON_NONE;
-	HV_STATUS status = hvdb_port_create(sc->hv, cmd->port.as,
-					    &cmd->port.in, &reason);
+	HV_STATUS status =
+		hvdb_port_create(sc->hv, cmd->port.as, &cmd->port.in, &reason);
 
 	return status_line(text, status, reason);
 }
@@ -128,8 +127,8 @@ static int connect_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 	return status_line(text, status, reason);
 }
 
-static int disconnect_exec(struct scenario *sc,
-			   const struct scenario_cmd *cmd, char *text)
+static int disconnect_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+			   char *text)
 {
 	enum hvdb_reason reason = HVDB_REASON_NONE;
 	HV_STATUS status = hvdb_port_disconnect(sc->hv, cmd->disconnect.as,
@@ -138,8 +137,8 @@ static int disconnect_exec(struct scenario *sc,
 	return status_line(text, status, reason);
 }
 
-static int delete_port_exec(struct scenario *sc,
-			    const struct scenario_cmd *cmd, char *text)
+static int delete_port_exec(struct scenario *sc, const struct scenario_cmd *cmd,
+			    char *text)
 {
 	enum hvdb_reason reason = HVDB_REASON_NONE;
 	HV_STATUS status = hvdb_port_delete(sc->hv, cmd->delete_port.as,
@@ -153,10 +152,14 @@ static const char *write_check(struct scenario_cmd *cmd)
 	uint64_t len = cmd->write.len;
 
 	if (len < 1 || len > 8)
-		return scenario_args_fail(cmd, "LEN %" PRIu64 " is not 1..8", len);
+		return scenario_args_fail(cmd, "LEN %" PRIu64 " is not 1..8",
+					  len);
 	if (len < 8 && cmd->write.value >> (8 * len))
-		return scenario_args_fail(cmd, "VALUE 0x%" PRIx64 " does not fit %" PRIu64
-			    " bytes", cmd->write.value, len);
+		return scenario_args_fail(cmd,
+					  "VALUE 0x%" PRIx64
+					  " does not fit in %" PRIu64 " byte%s",
+					  cmd->write.value, len,
+					  len == 1 ? "" : "s");
 	return NULL;
 }
 
@@ -193,10 +196,9 @@ static int hypercall_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 			  char *text)
 {
 	enum hvdb_reason reason = HVDB_REASON_NONE;
-	HV_STATUS status = hvdb_hypercall(sc->hv, cmd->hypercall.as,
-					  cmd->hypercall.code,
-					  cmd->hypercall.input.data,
-					  cmd->hypercall.input.len, &reason);
+	HV_STATUS status = hvdb_hypercall(
+		sc->hv, cmd->hypercall.as, cmd->hypercall.code,
+		cmd->hypercall.input.data, cmd->hypercall.input.len, &reason);
 
 	return status_line(text, status, reason);
 }
@@ -347,10 +349,11 @@ static const struct scenario_arg connect_args[] = {
 	ARG_POS("PORT-ID", connect.in.PortId),
 	{ "gpa", true, true, ARG_NUM,
 	  ARG_FIELD(connect.in.ConnectionInfo.DoorbellConnectionInfo
-			.GuestPhysicalAddress) },
+			    .GuestPhysicalAddress) },
 	ARG_KEY("value",
-	    connect.in.ConnectionInfo.DoorbellConnectionInfo.TriggerValue),
-	ARG_KEY("flags", connect.in.ConnectionInfo.DoorbellConnectionInfo.Flags),
+		connect.in.ConnectionInfo.DoorbellConnectionInfo.TriggerValue),
+	ARG_KEY("flags",
+		connect.in.ConnectionInfo.DoorbellConnectionInfo.Flags),
 	ARG_KEY("type", connect.in.ConnectionInfo.PortType),
 	ARG_KEY("padding", connect.in.ConnectionInfo.Padding),
 };
@@ -397,12 +400,12 @@ static const struct verb verbs[SCENARIO_VERB_MAX] = {
 				 partition_defaults, NULL, partition_exec },
 	[SCENARIO_PORT] = { "port", ARGS(port_args), port_defaults, NULL,
 			    port_exec },
-	[SCENARIO_CONNECT] = { "connect", ARGS(connect_args),
-			       connect_defaults, NULL, connect_exec },
+	[SCENARIO_CONNECT] = { "connect", ARGS(connect_args), connect_defaults,
+			       NULL, connect_exec },
 	[SCENARIO_DISCONNECT] = { "disconnect", ARGS(disconnect_args), NULL,
 				  NULL, disconnect_exec },
-	[SCENARIO_DELETE_PORT] = { "delete-port", ARGS(delete_port_args),
-				   NULL, NULL, delete_port_exec },
+	[SCENARIO_DELETE_PORT] = { "delete-port", ARGS(delete_port_args), NULL,
+				   NULL, delete_port_exec },
 	[SCENARIO_WRITE] = { "write", ARGS(write_args), NULL, write_check,
 			     write_exec },
 	[SCENARIO_HYPERCALL] = { "hypercall", ARGS(hypercall_args), NULL, NULL,
@@ -441,7 +444,8 @@ const char *scenario_parse_line(char *line, size_t len,
 		if (!strcmp(verbs[i].name, word))
 			break;
 	if (i == SCENARIO_VERB_MAX)
-		return scenario_args_fail(cmd, "unknown command '%s'", scenario_args_shown(buf, word));
+		return scenario_args_fail(cmd, "unknown command '%s'",
+					  scenario_args_shown(buf, word));
 	v = &verbs[i];
 	cmd->verb = (enum scenario_verb)i;
 	if (v->defaults)

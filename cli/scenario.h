@@ -74,7 +74,7 @@ struct scenario_cmd {
 		struct {
 			uint64_t partition;
 			hvdb_gpa_t gpa;
-			uint64_t len; /* 1..8 */
+			uint64_t len;	/* 1..8 */
 			uint64_t value; /* fits len bytes */
 		} write;
 		struct {

@@ -49,39 +49,51 @@ static void store(void *dst, size_t size, uint64_t v)
 		memcpy(dst, &v, 8);
 }
 
+/* "PORT-ID 'x'" or "sint='x'": an argument as messages quote it. */
+static const char *quoted(char out[ARG_QUOTED_MAX], const char *label,
+			  const char *tok)
+{
+	char buf[ARG_SHOWN_MAX];
+	bool key = label[strlen(label) - 1] == '=';
+
+	snprintf(out, ARG_QUOTED_MAX, "%s%s'%s'", label, key ? "" : " ",
+		 scenario_args_shown(buf, tok));
+	return out;
+}
+
 /* (label) is "PORT-ID" or "sint=": how messages name the argument. */
 static const char *bind_number(struct scenario_cmd *cmd, const char *label,
 			       enum parse_radix radix, size_t bits,
 			       const char *tok, uint64_t *v)
 {
-	char buf[ARG_SHOWN_MAX];
+	char q[ARG_QUOTED_MAX];
 	int rc = parse_u64(tok, radix, v);
 
 	if (rc == -ERANGE)
-		return scenario_args_fail(cmd, "%s %s does not fit 64 bits", label,
-			    scenario_args_shown(buf, tok));
+		return scenario_args_fail(cmd, "%s does not fit 64 bits",
+					  quoted(q, label, tok));
 	if (rc)
-		return scenario_args_fail(cmd, "%s '%s' is not a number", label,
-			    scenario_args_shown(buf, tok));
+		return scenario_args_fail(cmd, "%s is not a number",
+					  quoted(q, label, tok));
 	if (bits < 64 && *v >> bits)
-		return scenario_args_fail(cmd, "%s %s does not fit %zu bits", label,
-			    scenario_args_shown(buf, tok), bits);
+		return scenario_args_fail(cmd, "%s does not fit %zu bits",
+					  quoted(q, label, tok), bits);
 	return NULL;
 }
 
 static const char *bind_range(struct scenario_cmd *cmd, const char *label,
 			      char *tok, struct scenario_ranges *r)
 {
-	char buf[ARG_SHOWN_MAX];
+	char q[ARG_QUOTED_MAX];
 	char *plus = strchr(tok, '+');
 	const char *err;
 
 	if (!plus)
-		return scenario_args_fail(cmd, "%s '%s' is not START+SIZE", label,
-			    scenario_args_shown(buf, tok));
+		return scenario_args_fail(cmd, "%s is not START+SIZE",
+					  quoted(q, label, tok));
 	if (r->count == SCENARIO_RAM_MAX)
-		return scenario_args_fail(cmd, "more than %d %s ranges", SCENARIO_RAM_MAX,
-			    label);
+		return scenario_args_fail(cmd, "more than %d %s ranges",
+					  SCENARIO_RAM_MAX, label);
 	*plus = '\0';
 	err = bind_number(cmd, label, PARSE_DEC_OR_HEX, 64, tok,
 			  &r->range[r->count].start);
@@ -98,7 +110,7 @@ static const char *bind(struct scenario_cmd *cmd, const struct scenario_arg *a,
 {
 	char *dst = (char *)cmd + a->offset;
 	char label[24];
-	char buf[ARG_SHOWN_MAX];
+	char q[ARG_QUOTED_MAX];
 	const char *err;
 	uint64_t v;
 
@@ -107,8 +119,8 @@ static const char *bind(struct scenario_cmd *cmd, const struct scenario_arg *a,
 	case ARG_NUM:
 	case ARG_HEX_NUM:
 		err = bind_number(cmd, label,
-				  a->kind == ARG_HEX_NUM ? PARSE_HEX :
-							   PARSE_DEC_OR_HEX,
+				  a->kind == ARG_HEX_NUM ? PARSE_HEX
+							 : PARSE_DEC_OR_HEX,
 				  8 * a->size, tok, &v);
 		if (!err)
 			store(dst, a->size, v);
@@ -118,12 +130,15 @@ static const char *bind(struct scenario_cmd *cmd, const struct scenario_arg *a,
 		size_t n = strlen(tok);
 
 		if (n % 2)
-			return scenario_args_fail(cmd, "%s has an odd number of hex digits",
-				    label);
-		/* Decode in place: the line outlives the command. */
-		if (parse_hex_bytes(tok, n, (uint8_t *)tok))
-			return scenario_args_fail(cmd, "%s '%s' is not hex", label,
-				    scenario_args_shown(buf, tok));
+			return scenario_args_fail(
+				cmd, "%s has an odd number of hex digits",
+				label);
+		/* Check before decoding in place, so the message can quote
+		 * the token; the line outlives the command. */
+		if (strspn(tok, "0123456789abcdefABCDEF") != n ||
+		    parse_hex_bytes(tok, n, (uint8_t *)tok))
+			return scenario_args_fail(cmd, "%s is not hex",
+						  quoted(q, label, tok));
 		b->data = (const uint8_t *)tok;
 		b->len = n / 2;
 		return NULL;
@@ -183,18 +198,21 @@ const char *scenario_args_bind(struct scenario_cmd *cmd, const char *verb,
 			*eq = '\0';
 		for (i = 0; i < nargs; i++) {
 			a = &args[i];
-			if (eq ? a->key && !strcmp(a->name, tok) :
-				 !a->key && !seen[i])
+			if (eq ? a->key && !strcmp(a->name, tok)
+			       : !a->key && !seen[i])
 				break;
 		}
 		if (i == nargs && eq)
-			return scenario_args_fail(cmd, "unknown key '%s=' for %s",
-				    scenario_args_shown(buf, tok), verb);
+			return scenario_args_fail(
+				cmd, "unknown key '%s=' for %s",
+				scenario_args_shown(buf, tok), verb);
 		if (i == nargs)
-			return scenario_args_fail(cmd, "extra argument '%s'",
-				    scenario_args_shown(buf, tok));
+			return scenario_args_fail(
+				cmd, "extra argument '%s'",
+				scenario_args_shown(buf, tok));
 		if (seen[i] && a->kind != ARG_RANGE)
-			return scenario_args_fail(cmd, "%s= given twice", a->name);
+			return scenario_args_fail(cmd, "%s= given twice",
+						  a->name);
 		seen[i] = true;
 		err = bind(cmd, a, eq ? eq + 1 : tok);
 		if (err)
@@ -202,7 +220,8 @@ const char *scenario_args_bind(struct scenario_cmd *cmd, const char *verb,
 	}
 	for (i = 0; i < nargs; i++)
 		if (!seen[i] && (!args[i].key || args[i].required))
-			return scenario_args_fail(cmd, "missing %s%s", args[i].name,
-				    args[i].key ? "=" : "");
+			return scenario_args_fail(cmd, "missing %s%s",
+						  args[i].name,
+						  args[i].key ? "=" : "");
 	return NULL;
 }

@@ -12,27 +12,33 @@
 #include "scenario.h"
 
 enum scenario_arg_kind {
-	ARG_NUM, /* decimal or 0x hex, fitting the field */
+	ARG_NUM,     /* decimal or 0x hex, fitting the field */
 	ARG_HEX_NUM, /* hex with or without 0x, fitting the field */
-	ARG_BYTES, /* even count of hex digits → struct scenario_bytes */
-	ARG_RANGE, /* START+SIZE, repeatable → struct scenario_ranges */
-	ARG_TEXT, /* the token itself → const char * (e.g. a FILE) */
+	ARG_BYTES,   /* even count of hex digits → struct scenario_bytes */
+	ARG_RANGE,   /* START+SIZE, repeatable → struct scenario_ranges */
+	ARG_TEXT,    /* the token itself → const char * (e.g. a FILE) */
 };
 
 struct scenario_arg {
 	const char *name; /* "PORT-ID", or "sint" for sint= */
-	bool key; /* key=value, else positional */
-	bool required; /* for keys: positionals are always required */
+	bool key;	  /* key=value, else positional */
+	bool required;	  /* for keys: positionals are always required */
 	enum scenario_arg_kind kind;
 	size_t offset; /* destination in struct scenario_cmd */
-	size_t size; /* its size in bytes: numbers must fit it */
+	size_t size;   /* its size in bytes: numbers must fit it */
 };
 
 #define ARG_FIELD(f) \
 	offsetof(struct scenario_cmd, f), sizeof(((struct scenario_cmd *)0)->f)
 /* A number in field (f) of struct scenario_cmd. */
-#define ARG_POS(name, f) { name, false, false, ARG_NUM, ARG_FIELD(f) }
-#define ARG_KEY(name, f) { name, true, false, ARG_NUM, ARG_FIELD(f) }
+#define ARG_POS(name, f)                                  \
+	{                                                 \
+		name, false, false, ARG_NUM, ARG_FIELD(f) \
+	}
+#define ARG_KEY(name, f)                                 \
+	{                                                \
+		name, true, false, ARG_NUM, ARG_FIELD(f) \
+	}
 /* The most arguments one command may list. */
 #define ARG_MAX 16
 
@@ -43,6 +49,8 @@ const char *scenario_args_fail(struct scenario_cmd *cmd, const char *fmt, ...)
 /* (tok) made safe to quote in a message, cut to 32 bytes with "..." and
  * every non-printable byte as '?': lines may hold any bytes. */
 #define ARG_SHOWN_MAX 40
+/* A label, a quoted shown token and a separator. */
+#define ARG_QUOTED_MAX 72
 const char *scenario_args_shown(char buf[ARG_SHOWN_MAX], const char *tok);
 
 /* Next whitespace-separated token in [*cursor, end), NUL-terminated in
