@@ -309,7 +309,8 @@ static int restore_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 		f, sc->ops->partition_created ? &ops : NULL, sc, &hv, &err);
 	fclose(f);
 	if (rc) {
-		snprintf(text, SCENARIO_TEXT_MAX, "restore %s: %s", shown,
+		/* Cut the library's message to fit one output line. */
+		snprintf(text, SCENARIO_TEXT_MAX, "restore %s: %.100s", shown,
 			 err.message);
 		return rc == -ENOMEM || rc == -EIO ? rc : SCENARIO_MALFORMED;
 	}
