@@ -503,8 +503,9 @@ int scenario_run(struct scenario *sc, FILE *in, FILE *out, FILE *err)
 				fprintf(out, "%s\n", text);
 			continue;
 		}
-		/* Keep stdout and stderr in order when they share a pipe. */
-		fflush(out);
+		/* Keep stdout and stderr in order when they share a pipe;
+		 * a failed flush shows in ferror(out), which main checks. */
+		(void)fflush(out);
 		if (rc == SCENARIO_MALFORMED)
 			fprintf(err, "hvdb: line %lu: %s\n", lineno, msg);
 		else
