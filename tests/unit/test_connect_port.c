@@ -37,6 +37,21 @@ static const struct guest_opts guest_limit_2 = {
 	.root_vp_count = ROOT_VPS,
 };
 
+/* SPEC §3: a doorbell may sit inside a RAM range, as WHP allows. */
+static const struct hvdb_ram_range guest_ram[] = {
+	{ DOORBELL_GPA, 0x100000 },
+};
+
+static const struct guest_opts guest_on_ram = {
+	.id = GUEST_ID,
+	.vp_count = GUEST_VPS,
+	.gpa_bits = GUEST_GPA_BITS,
+	.connection_limit = HVDB_DEFAULT_CONNECTION_LIMIT,
+	.root_vp_count = ROOT_VPS,
+	.ram = guest_ram,
+	.ram_count = 1,
+};
+
 /* Sets the trigger of the call. */
 static void trigger(struct hv_call *c, hvdb_gpa_t gpa, uint64_t flags,
 		    uint64_t value)
@@ -286,6 +301,7 @@ static const struct call_case connect_cases[] = {
 	  any_any_at_top_64, HV_STATUS_SUCCESS, "ok" },
 	{ "64 bits: DWORD at 2^48", &guest_64_bits, dword_past_top,
 	  HV_STATUS_SUCCESS, "ok" },
+	{ "doorbell inside RAM", &guest_on_ram, NULL, HV_STATUS_SUCCESS, "ok" },
 	/* §3 Connect 12 */
 	{ "BYTE at offset 4095", NULL, byte_4095, HV_STATUS_SUCCESS, "ok" },
 	{ "SIZE_ANY at offset 4095", NULL, any_4095, HV_STATUS_SUCCESS, "ok" },

@@ -146,12 +146,35 @@ static void test_partition_root(void **state)
 	teardown(&g);
 }
 
+/* STYLE 4: state hangs off the handle; two hypervisors in one process
+ * share nothing (same ids, separate ports, connections and counters). */
+static void test_partition_two_hypervisors(void **state)
+{
+	struct guest a, b;
+
+	(void)state;
+	hv_with_guest(&a);
+	hv_with_guest(&b);
+	port_create(&a, PORT_ID);
+	port_create(&b, PORT_ID);
+	connect_port(&a, CONN_ID, PORT_ID, DOORBELL_GPA, ANY_SIZE_ANY_VALUE, 0);
+	assert_write(&b, GUEST_ID, DOORBELL_GPA, 4, 0, HVDB_WRITE_MISS, 0);
+	assert_write(&a, GUEST_ID, DOORBELL_GPA, 4, 0, HVDB_WRITE_FIRE,
+		     CONN_ID);
+	assert_int_equal(port_stats(&a, PORT_ID).triggers, 1);
+	assert_int_equal(port_stats(&b, PORT_ID).triggers, 0);
+	teardown(&a);
+	assert_true(find_port_desc(b.hv, PORT_ID, NULL));
+	teardown(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_partition_create_rules),
 		cmocka_unit_test(test_partition_defaults_and_desc),
 		cmocka_unit_test(test_partition_root),
+		cmocka_unit_test(test_partition_two_hypervisors),
 	};
 
 	return cmocka_run_group_tests_name("partition", tests, NULL, NULL);
