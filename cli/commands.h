@@ -13,6 +13,23 @@
  * cli/cmd_<name>.c defining cmd_<name>(). The first help line is the
  * synopsis after "hvdb "; the rest is shown by `hvdb NAME --help`. */
 #define COMMANDS_LIST(X)                                                      \
+	X(run, "run [--vcpus N] [--queues Q] [--writes W] [--no-offload]\n" \
+	       "    [--offload-limit N] [--ram-doorbells] [--guest-connects]\n" \
+	       "    [--json] [--debug] [--script FILE]\n"                      \
+	       "Boot the built-in guest on KVM: each vCPU produces W messages\n" \
+	       "into Q rings and rings each ring's doorbell; host threads\n"    \
+	       "wait on the ports' eventfds. Exit 0 only if every message\n"    \
+	       "arrived and every doorbell write was delivered once; 3 when\n"  \
+	       "/dev/kvm is missing. --script runs a scenario (as replay)\n"    \
+	       "with each guest partition a VM and each write a guest store.\n" \
+	       "  --vcpus N           vCPUs (default 2)\n"                       \
+	       "  --queues Q          rings and doorbells (default 4)\n"         \
+	       "  --writes W          doorbell writes per vCPU (default 100000)\n" \
+	       "  --no-offload        keep every doorbell on the MMIO-exit path\n" \
+	       "  --offload-limit N   offload at most N connections to KVM\n"    \
+	       "  --ram-doorbells     doorbells inside guest RAM pages\n"        \
+	       "  --guest-connects    the guest connects through hypercalls\n"   \
+	       "  --json              one JSON object instead of a summary\n")  \
 	X(decode, "decode [--json] HEX\n"                                     \
 		  "Decode the 32 bytes of an HV_CONNECTION_INFO, given as 64\n" \
 		  "hex digits in memory order: fields, flag meaning and the\n"  \
@@ -29,7 +46,10 @@
 		  "  --any-value    set HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE\n")  \
 	X(replay, "replay FILE|-\n"                                           \
 		  "Run a scenario (SPEC §6) from FILE or standard input and\n"  \
-		  "print one line per command. Exit 2 at a malformed line.\n")
+		  "print one line per command. Exit 2 at a malformed line.\n")  \
+	X(bench, "bench [--quick] [--json]\n"                                \
+		 "Run the benchmarks (match, threads, churn, memory, kvm) and\n" \
+		 "print medians as a table or one JSON object. --quick: < 30 s.\n")
 
 struct cli_command {
 	const char *name;

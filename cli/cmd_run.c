@@ -1,0 +1,422 @@
+/* cmd_run.c - `hvdb run`: the built-in guest on KVM ringing doorbells,
+ * or (--script) a scenario with every guest partition as a KVM VM. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hvdb/hvdb.h>
+
+#include "commands.h"
+#include "demo.h"
+#include "parse.h"
+#include "scenario.h"
+#include "script.h"
+
+#define CLI_EXIT_NO_KVM 3
+/* Queues listed one per line in the human summary; the rest are summed. */
+#define SUMMARY_QUEUES 32u
+
+struct run_opts {
+	struct kvm_demo_config demo;
+	bool json;
+	const char *script;
+};
+
+static int no_kvm(const char *why)
+{
+	fprintf(stderr, "hvdb: run: KVM is not available (/dev/kvm: %s); "
+			"`hvdb run` needs a Linux host with KVM\n", why);
+	return CLI_EXIT_NO_KVM;
+}
+
+static const char *path_name(enum kvm_offload_path path)
+{
+	return path == OFFLOAD_KVM ? "ioeventfd" : "mmio-exit";
+}
+
+static void progress(void *opaque, uint64_t received, uint64_t total)
+{
+	(void)opaque;
+	fprintf(stderr, "\r  %" PRIu64 "/%" PRIu64 " messages (%.0f%%)",
+		received, total, total ? 100.0 * (double)received / (double)total : 100.0);
+	fflush(stderr);
+}
+
+static double rate(uint64_t n, double seconds)
+{
+	return seconds > 0 ? (double)n / seconds : 0;
+}
+
+static void print_cost(const struct kvm_offload_stats *o)
+{
+	printf("ioeventfds: %" PRIu64 " registered (%.1f us each), %" PRIu64
+	       " unregistered (%.1f us each), %" PRIu64 " refused by KVM\n",
+	       o->registrations,
+	       o->registrations ? (double)o->register_ns / 1e3 /
+					  (double)o->registrations : 0.0,
+	       o->unregistrations,
+	       o->unregistrations ? (double)o->unregister_ns / 1e3 /
+					    (double)o->unregistrations : 0.0,
+	       o->refused);
+}
+
+static void print_human(const struct run_opts *o,
+			const struct kvm_demo_result *r)
+{
+	const struct kvm_demo_config *c = &o->demo;
+	uint32_t listed = c->queues < SUMMARY_QUEUES ? c->queues : SUMMARY_QUEUES;
+
+	printf("hvdb run: %u vCPUs, %u queues, %" PRIu64 " writes per vCPU%s%s: "
+	       "%s\n", c->vcpus, c->queues, c->writes,
+	       c->ram_doorbells ? ", RAM doorbells" : "",
+	       c->guest_connects ? ", guest connects" : "",
+	       r->ok ? "ok" : "FAILED");
+	printf("%6s  %-9s  %10s  %13s  %12s\n", "queue", "path", "writes",
+	       "notifications", "rate/s");
+	for (uint32_t i = 0; r->queue && i < listed; i++)
+		printf("%6u  %-9s  %10" PRIu64 "  %13" PRIu64 "  %12.0f\n", i,
+		       path_name(r->queue[i].path), r->queue[i].writes,
+		       r->queue[i].notifications,
+		       rate(r->queue[i].notifications, r->seconds));
+	if (listed < c->queues)
+		printf("   ...  (%u more queues)\n", c->queues - listed);
+	printf("total: %" PRIu64 " doorbell writes in %.3f s (%.0f/s): %" PRIu64
+	       " fired (%" PRIu64 " offloaded, %" PRIu64 " userspace), %" PRIu64
+	       " misses\n", r->messages_sent, r->seconds,
+	       rate(r->messages_sent, r->seconds), r->fired, r->offloaded,
+	       r->userspace, r->misses);
+	printf("messages: %" PRIu64 " sent, %" PRIu64 " received\n",
+	       r->messages_sent, r->messages_received);
+	printf("connections: %u offloaded, %u userspace\n",
+	       r->offloaded_connections, r->userspace_connections);
+	print_cost(&r->offload);
+	if (!r->ok)
+		printf("error: %s\n", r->error);
+}
+
+static int print_json(const struct run_opts *o, const struct kvm_demo_result *r)
+{
+	const struct kvm_demo_config *c = &o->demo;
+	json_t *obj = json_pack(
+		"{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, "
+		"s:b, s:I, s:f, s:f}",
+		"vcpus", (json_int_t)c->vcpus, "queues", (json_int_t)c->queues,
+		"writes", (json_int_t)c->writes, "fired", (json_int_t)r->fired,
+		"offloaded", (json_int_t)r->offloaded,
+		"userspace", (json_int_t)r->userspace,
+		"misses", (json_int_t)r->misses,
+		"messages_sent", (json_int_t)r->messages_sent,
+		"messages_received", (json_int_t)r->messages_received,
+		"offloaded_connections", (json_int_t)r->offloaded_connections,
+		"userspace_connections", (json_int_t)r->userspace_connections,
+		"seconds", r->seconds, "ok", r->ok,
+		"ioeventfds_registered", (json_int_t)r->offload.registrations,
+		"register_us",
+		r->offload.registrations ? (double)r->offload.register_ns / 1e3 /
+						   (double)r->offload.registrations : 0.0,
+		"unregister_us",
+		r->offload.unregistrations ?
+			(double)r->offload.unregister_ns / 1e3 /
+				(double)r->offload.unregistrations : 0.0);
+	int rc;
+
+	if (!obj)
+		return -ENOMEM;
+	if (!r->ok && json_object_set_new(obj, "error", json_string(r->error)))
+		rc = -ENOMEM;
+	else
+		rc = json_dumpf(obj, stdout, JSON_INDENT(2)) ? -EIO : 0;
+	json_decref(obj);
+	putchar('\n');
+	return rc;
+}
+
+static int run_demo(struct run_opts *o)
+{
+	struct kvm_demo_result r;
+	int rc;
+
+	if (!o->json && isatty(STDERR_FILENO))
+		o->demo.progress = progress;
+	rc = kvm_demo_run(&o->demo, &r);
+	if (o->demo.progress)
+		fputs("\r\033[K", stderr);
+	if (rc == -ENODEV || rc == -ENOENT || rc == -EACCES)
+		return no_kvm(strerror(-rc));
+	if (rc < 0) {
+		fprintf(stderr, "hvdb: run: %s\n", r.error);
+		free(r.queue);
+		return CLI_EXIT_FAIL;
+	}
+	rc = o->json ? print_json(o, &r) : (print_human(o, &r), 0);
+	free(r.queue);
+	if (rc < 0)
+		return CLI_EXIT_FAIL;
+	return r.ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
+}
+
+/* Names every GPA of (line) that the VMM must stay away from. */
+static void avoid_line(struct kvm_script *ks, const struct scenario_cmd *c)
+{
+	const uint8_t *in = c->hypercall.input.data;
+	uint64_t gpa;
+
+	switch (c->verb) {
+	case SCENARIO_PARTITION:
+		for (size_t i = 0; i < c->partition.ram.count; i++)
+			kvm_script_avoid(ks, c->partition.ram.range[i].start,
+					 c->partition.ram.range[i].size);
+		break;
+	case SCENARIO_CONNECT:
+		kvm_script_avoid(ks,
+				 c->connect.in.ConnectionInfo
+					 .DoorbellConnectionInfo
+					 .GuestPhysicalAddress, 8);
+		break;
+	case SCENARIO_WRITE:
+		kvm_script_avoid(ks, c->write.gpa, c->write.len);
+		break;
+	case SCENARIO_HYPERCALL:
+		if (c->hypercall.code != HVCALL_CONNECT_PORT ||
+		    c->hypercall.input.len != sizeof(HV_INPUT_CONNECT_PORT))
+			break;
+		memcpy(&gpa, in + 40, sizeof(gpa)); /* ConnectionInfo.GPA */
+		kvm_script_avoid(ks, gpa, 8);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Parses every line once, only to learn the GPAs it names. */
+static void prescan(struct kvm_script *ks, const char *text, size_t size)
+{
+	const char *at = text, *end = text + size;
+	struct scenario_cmd cmd;
+
+	while (at < end) {
+		const char *nl = memchr(at, '\n', (size_t)(end - at));
+		size_t len = nl ? (size_t)(nl - at) : (size_t)(end - at);
+		char *line = malloc(len + 2);
+
+		if (!line)
+			return;
+		memcpy(line, at, len);
+		line[len] = line[len + 1] = '\0';
+		if (!scenario_parse_line(line, len, &cmd))
+			avoid_line(ks, &cmd);
+		free(line);
+		at += len + 1;
+	}
+}
+
+static int script_write(void *opaque, struct hvdb *hv, uint64_t partition,
+			hvdb_gpa_t gpa, unsigned len, uint64_t value,
+			struct hvdb_write_outcome *out)
+{
+	struct kvm_script *ks = opaque;
+	bool injected;
+	int rc;
+
+	(void)hv;
+	rc = kvm_script_write(ks, partition, gpa, len, value, out, &injected);
+	if (rc < 0)
+		fprintf(stderr, "hvdb: run: %s\n", kvm_script_error(ks));
+	return rc;
+}
+
+static int script_partition(void *opaque, struct hvdb *hv,
+			    const struct hvdb_partition_config *config)
+{
+	struct kvm_script *ks = opaque;
+	int rc;
+
+	(void)hv;
+	rc = kvm_script_partition(ks, config);
+	if (rc < 0)
+		fprintf(stderr, "hvdb: run: partition %" PRIu64 ": %s%s%s\n",
+			config->id, strerror(-rc),
+			*kvm_script_error(ks) ? ": " : "", kvm_script_error(ks));
+	return rc;
+}
+
+static const struct scenario_ops script_ops = {
+	.write = script_write,
+	.partition_created = script_partition,
+};
+
+/* Reads all of (path) ("-" is standard input) into a new buffer. */
+static char *slurp(const char *path, size_t *size)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *buf = NULL, *grown;
+	size_t cap = 0, n;
+
+	*size = 0;
+	if (!f)
+		return NULL;
+	do {
+		if (*size + 4096 > cap) {
+			grown = realloc(buf, cap * 2 + 8192);
+			if (!grown) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = grown;
+			cap = cap * 2 + 8192;
+		}
+		n = fread(buf + *size, 1, cap - *size - 1, f);
+		*size += n;
+	} while (n > 0);
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+static int run_script(const struct run_opts *o)
+{
+	struct kvm_script_config kc = {
+		.offload = o->demo.offload,
+		.offload_limit = o->demo.offload_limit,
+		.debug = o->demo.debug,
+	};
+	struct kvm_script *ks = NULL;
+	struct kvm_script_stats st;
+	struct scenario sc = { .ops = &script_ops };
+	size_t size;
+	char *text = slurp(o->script, &size);
+	FILE *in;
+	int status = CLI_EXIT_FAIL;
+
+	if (!text) {
+		fprintf(stderr, "hvdb: run: %s: %s\n", o->script,
+			errno ? strerror(errno) : "cannot read");
+		return CLI_EXIT_FAIL;
+	}
+	kc.hv = sc.hv = hvdb_create(NULL);
+	in = size ? fmemopen(text, size, "r") : fopen("/dev/null", "r");
+	if (!sc.hv || !in || kvm_script_create(&kc, &ks) < 0) {
+		fprintf(stderr, "hvdb: run: out of memory\n");
+		goto out;
+	}
+	sc.opaque = ks;
+	prescan(ks, text, size);
+	status = scenario_run(&sc, in, stdout, stderr);
+	kvm_script_get_stats(ks, &st);
+	if (o->demo.debug || st.injected)
+		fprintf(stderr,
+			"hvdb: run: %" PRIu64 " guest stores (%" PRIu64
+			" caught in-kernel, %" PRIu64 " of them dropped), %" PRIu64
+			" writes injected into the MMIO path (no single store "
+			"makes them)\n", st.stores,
+			st.offloaded_fires + st.offloaded_drops,
+			st.offloaded_drops, st.injected);
+out:
+	if (in)
+		fclose(in);
+	hvdb_destroy(sc.hv); /* detaches the backends: before the VMs go */
+	kvm_script_destroy(ks);
+	free(text);
+	return status;
+}
+
+static int number(const char *name, const char *arg, uint64_t max,
+		  uint64_t *out)
+{
+	if (parse_u64(arg, PARSE_DEC_OR_HEX, out) < 0 || *out > max)
+		return commands_usage_error("run", "bad value '%s' for --%s",
+					    arg, name);
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option options[] = {
+		{ "vcpus", required_argument, NULL, 'c' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "writes", required_argument, NULL, 'w' },
+		{ "no-offload", no_argument, NULL, 'n' },
+		{ "offload-limit", required_argument, NULL, 'l' },
+		{ "ram-doorbells", no_argument, NULL, 'r' },
+		{ "guest-connects", no_argument, NULL, 'g' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "script", required_argument, NULL, 's' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c, rc = 0;
+
+	kvm_demo_config_init(&o->demo);
+	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			rc = number("vcpus", optarg, 64, &v);
+			o->demo.vcpus = (uint32_t)v;
+			break;
+		case 'q':
+			rc = number("queues", optarg, HV_PORT_ID_MASK, &v);
+			o->demo.queues = (uint32_t)v;
+			break;
+		case 'w':
+			rc = number("writes", optarg, UINT32_MAX, &o->demo.writes);
+			break;
+		case 'l':
+			rc = number("offload-limit", optarg, UINT32_MAX - 1, &v);
+			o->demo.offload_limit = (uint32_t)v;
+			break;
+		case 'n':
+			o->demo.offload = false;
+			break;
+		case 'r':
+			o->demo.ram_doorbells = true;
+			break;
+		case 'g':
+			o->demo.guest_connects = true;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 's':
+			o->script = optarg;
+			break;
+		case 'd':
+			o->demo.debug = true;
+			break;
+		default:
+			return commands_option_error(argv[0], c, argv);
+		}
+	}
+	if (!rc && optind != argc)
+		rc = commands_usage_error(argv[0], "unexpected argument '%s'",
+					  argv[optind]);
+	if (!rc && (!o->demo.vcpus || !o->demo.queues))
+		rc = commands_usage_error(argv[0], "--vcpus and --queues must "
+					  "be at least 1");
+	return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	int rc = parse_opts(argc, argv, &o);
+	FILE *kvm;
+
+	if (rc)
+		return rc;
+	kvm = fopen("/dev/kvm", "r+");
+	if (!kvm)
+		return no_kvm(strerror(errno));
+	fclose(kvm);
+	return o.script ? run_script(&o) : run_demo(&o);
+}

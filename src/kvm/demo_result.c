@@ -1,0 +1,73 @@
+/* demo_result.c - what a finished demo delivered, and whether every
+ * message arrived and every doorbell write was delivered exactly once. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "demo_priv.h"
+#include "vcpu.h"
+
+/* The first queue whose counts disagree, as a message; false if none. */
+static bool queue_mismatch(uint32_t qi, const struct kvm_demo_queue *q,
+			   char *why, size_t size)
+{
+	if (q->notifications == q->writes && q->messages == q->writes &&
+	    q->triggers == q->writes)
+		return false;
+	snprintf(why, size,
+		 "queue %" PRIu32 ": %" PRIu64 " writes, %" PRIu64
+		 " notifications, %" PRIu64 " messages, %" PRIu64 " triggers",
+		 qi, q->writes, q->notifications, q->messages, q->triggers);
+	return true;
+}
+
+void demo_result_collect(struct demo *d, struct kvm_demo_result *r)
+{
+	uint64_t want = d->cfg.writes * d->cfg.vcpus;
+	bool mismatch = false;
+
+	for (uint32_t i = 0; i < d->vm->vcpu_count; i++)
+		r->misses += d->vm->vcpu[i]->stats.mmio_misses;
+	r->queue = calloc(d->cfg.queues, sizeof(*r->queue));
+	for (uint32_t i = 0; r->queue && i < d->cfg.queues; i++) {
+		struct kvm_demo_queue *q = &r->queue[i];
+		struct demo_queue *dq = &d->q[i];
+		struct hvdb_port_stats ps = { 0 };
+
+		/* The port exists until teardown. */
+		(void)hvdb_port_stats(d->hv, i + 1, &ps);
+		q->path = (enum kvm_offload_path)dq->path;
+		q->writes = dq->gq->sent;
+		q->notifications = dq->notifications;
+		q->messages = dq->messages;
+		q->triggers = ps.triggers;
+		r->fired += ps.triggers;
+		r->offloaded += ps.offloaded;
+		r->userspace += ps.userspace;
+		r->messages_sent += q->writes;
+		r->messages_received += q->messages;
+		r->bad_messages += dq->bad;
+		r->dropped += dq->dropped;
+		if (q->path == OFFLOAD_KVM)
+			r->offloaded_connections++;
+		else
+			r->userspace_connections++;
+		if (!mismatch)
+			mismatch = queue_mismatch(i, q, r->error,
+						  sizeof(r->error));
+	}
+	if (d->failed)
+		snprintf(r->error, sizeof(r->error), "%s", d->error);
+	else if (!r->queue)
+		snprintf(r->error, sizeof(r->error), "out of memory");
+	else if (!mismatch && (r->messages_sent != want ||
+			       r->messages_received != want))
+		snprintf(r->error, sizeof(r->error),
+			 "%" PRIu64 " messages sent, %" PRIu64
+			 " received, %" PRIu64 " wanted",
+			 r->messages_sent, r->messages_received, want);
+	else if (!mismatch && r->bad_messages)
+		snprintf(r->error, sizeof(r->error),
+			 "%" PRIu64 " corrupt messages", r->bad_messages);
+	r->ok = !r->error[0];
+}

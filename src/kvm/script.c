@@ -1,0 +1,285 @@
+/* script.c - scenarios on KVM: one VM per guest partition running the
+ * built-in guest's store loop; every write a real store when it can be. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include "guest_abi.h"
+#include "image.h"
+#include "memory.h"
+#include "mmio.h"
+#include "offload.h"
+#include "paging.h"
+#include "script.h"
+#include "vcpu.h"
+#include "vm.h"
+
+#define SCRIPT_MAX_VMS 64u
+#define REGION_SIZE (4ull << 20)
+#define REGION_ALIGN (1ull << 30)
+#define POOL_PAGES 512u
+/* Offsets in the VMM region. */
+#define OFF_BOOT 0x0000u
+#define OFF_MAILBOX 0x1000u
+#define OFF_STACK_TOP 0x10000u
+#define OFF_IMAGE 0x10000u
+#define OFF_POOL (REGION_SIZE - POOL_PAGES * HVDB_PAGE_SIZE)
+
+struct script_vm {
+	uint64_t partition;
+	struct kvm_vm *vm;
+	struct kvm_vcpu *vcpu;
+	volatile struct guest_mailbox *mb; /* host view of the mailbox */
+};
+
+struct kvm_script {
+	struct kvm_script_config cfg;
+	struct hvdb_ram_range *avoid;
+	size_t avoid_count, avoid_cap;
+	struct script_vm vm[SCRIPT_MAX_VMS];
+	size_t vm_count;
+	struct kvm_script_stats stats;
+	char error[256];
+};
+
+int kvm_script_create(const struct kvm_script_config *config,
+		      struct kvm_script **out)
+{
+	struct kvm_script *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return -ENOMEM;
+	s->cfg = *config;
+	*out = s;
+	return 0;
+}
+
+void kvm_script_destroy(struct kvm_script *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->vm_count; i++)
+		kvm_vm_destroy(s->vm[i].vm);
+	free(s->avoid);
+	free(s);
+}
+
+int kvm_script_avoid(struct kvm_script *s, hvdb_gpa_t gpa, uint64_t size)
+{
+	struct hvdb_ram_range *grown;
+
+	if (s->avoid_count == s->avoid_cap) {
+		grown = realloc(s->avoid, (s->avoid_cap * 2 + 16) * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		s->avoid = grown;
+		s->avoid_cap = s->avoid_cap * 2 + 16;
+	}
+	s->avoid[s->avoid_count++] = (struct hvdb_ram_range){ gpa, size };
+	return 0;
+}
+
+static bool overlaps(const struct hvdb_ram_range *r, hvdb_gpa_t start,
+		     uint64_t size)
+{
+	uint64_t end;
+
+	/* A range that wraps covers the top of the address space. */
+	if (__builtin_add_overflow(r->start, r->size, &end))
+		end = UINT64_MAX;
+	return r->start < start + size && start < end;
+}
+
+/* A 1 GiB-aligned home for the VMM region that no named GPA touches. */
+static int pick_region(struct kvm_script *s, hvdb_gpa_t *base)
+{
+	for (hvdb_gpa_t b = REGION_ALIGN; b < KVM_PAGING_VA_LIMIT;
+	     b += REGION_ALIGN) {
+		bool clear = true;
+
+		for (size_t i = 0; i < s->avoid_count && clear; i++)
+			clear = !overlaps(&s->avoid[i], b, REGION_SIZE);
+		if (clear) {
+			*base = b;
+			return 0;
+		}
+	}
+	return -ENOSPC;
+}
+
+/* Runs the vCPU to its next request for a command. */
+static int run_to_next(struct kvm_script *s, struct script_vm *sv)
+{
+	struct guest_mailbox mb;
+	char why[224];
+	int rc = kvm_vcpu_run(sv->vcpu, &mb);
+
+	if (rc == GUEST_UCALL_NEXT)
+		return 0;
+	if (rc == GUEST_UCALL_ASSERT) {
+		kvm_vcpu_describe_assert(sv->vcpu, &mb, why, sizeof(why));
+		snprintf(s->error, sizeof(s->error), "%s", why);
+	} else if (rc < 0) {
+		snprintf(s->error, sizeof(s->error), "%s", sv->vcpu->error);
+	} else {
+		snprintf(s->error, sizeof(s->error), "guest report %d", rc);
+	}
+	return rc < 0 ? rc : -EPROTO;
+}
+
+static int boot_guest(struct kvm_script *s, struct script_vm *sv,
+		      hvdb_gpa_t base)
+{
+	uint64_t image = (uint64_t)(hvdb_guest_image_end - hvdb_guest_image);
+	volatile struct guest_boot *b;
+	int rc;
+
+	if (OFF_IMAGE + image > OFF_POOL)
+		return -E2BIG;
+	rc = kvm_memory_add_ram(sv->vm, base, REGION_SIZE, false);
+	if (!rc)
+		rc = kvm_paging_init(sv->vm, base + OFF_POOL, POOL_PAGES);
+	if (!rc)
+		rc = kvm_paging_map(sv->vm, base, OFF_POOL);
+	if (rc < 0)
+		return rc;
+	memcpy(kvm_memory_gpa(sv->vm, base + OFF_IMAGE, image),
+	       hvdb_guest_image, image);
+	b = kvm_memory_gpa(sv->vm, base + OFF_BOOT, sizeof(*b));
+	b->magic = GUEST_BOOT_MAGIC;
+	b->mode = GUEST_MODE_SCRIPT;
+	b->vcpus = 1;
+	b->partition = sv->partition;
+	b->mailbox = base + OFF_MAILBOX;
+	sv->mb = kvm_memory_gpa(sv->vm, base + OFF_MAILBOX, sizeof(*sv->mb));
+	rc = kvm_vcpu_create(sv->vm, 0, base + OFF_IMAGE, base + OFF_STACK_TOP,
+			     base + OFF_BOOT, base + OFF_MAILBOX, &sv->vcpu);
+	return rc < 0 ? rc : run_to_next(s, sv);
+}
+
+int kvm_script_partition(struct kvm_script *s,
+			 const struct hvdb_partition_config *config)
+{
+	struct script_vm *sv = &s->vm[s->vm_count];
+	struct kvm_vm_config vc = { s->cfg.hv, config->id, s->cfg.debug };
+	hvdb_gpa_t base;
+	int rc;
+
+	if (s->vm_count == SCRIPT_MAX_VMS)
+		return -ENOSPC;
+	rc = pick_region(s, &base);
+	if (rc < 0)
+		return rc;
+	sv->partition = config->id;
+	rc = kvm_vm_create(&vc, &sv->vm);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < config->ram_count; i++) {
+		const struct hvdb_ram_range *r = &config->ram[i];
+
+		/* RAM KVM cannot back stays unbacked: writes there exit to
+		 * the MMIO path, which gives the same results. */
+		if (kvm_memory_add_ram(sv->vm, r->start, r->size, true) < 0)
+			kvm_vm_debug(sv->vm, "ram %#llx+%#llx not backed",
+				     (unsigned long long)r->start,
+				     (unsigned long long)r->size);
+	}
+	kvm_offload_set_enabled(sv->vm, s->cfg.offload);
+	kvm_offload_set_limit(sv->vm, s->cfg.offload_limit);
+	rc = kvm_offload_register(sv->vm);
+	if (!rc)
+		rc = boot_guest(s, sv, base);
+	if (rc < 0) {
+		kvm_offload_unregister(sv->vm);
+		kvm_vm_destroy(sv->vm);
+		return rc;
+	}
+	s->vm_count++;
+	return 0;
+}
+
+static struct script_vm *find_vm(struct kvm_script *s, uint64_t partition)
+{
+	for (size_t i = 0; i < s->vm_count; i++)
+		if (s->vm[i].partition == partition)
+			return &s->vm[i];
+	return NULL;
+}
+
+/* A store that exited nowhere: an ioeventfd took it in the kernel, or it
+ * was plain RAM. hvdb_match_lookup says which connection, if any. */
+static int in_kernel(struct kvm_script *s, struct script_vm *sv,
+		     hvdb_gpa_t gpa, unsigned len, uint64_t value,
+		     struct hvdb_write_outcome *out)
+{
+	enum kvm_offload_path path;
+	eventfd_t n = 0;
+	int rc, efd;
+
+	rc = hvdb_match_lookup(s->cfg.hv, sv->partition, gpa, len, value, out);
+	if (rc <= HVDB_WRITE_MISS)
+		return rc;
+	if (kvm_offload_lookup(sv->vm, out->connection_id, &path, &efd) < 0 ||
+	    path != OFFLOAD_KVM || eventfd_read(efd, &n) < 0 || n != 1) {
+		snprintf(s->error, sizeof(s->error),
+			 "write %#llx: no MMIO exit and no ioeventfd signal",
+			 (unsigned long long)gpa);
+		return -EPROTO;
+	}
+	if (rc == HVDB_WRITE_DROPPED) {
+		s->stats.offloaded_drops++;
+		return rc;
+	}
+	s->stats.offloaded_fires++;
+	if (hvdb_port_account_offloaded(s->cfg.hv, out->port_id, 1) < 0)
+		return -ENOENT;
+	return rc;
+}
+
+int kvm_script_write(struct kvm_script *s, uint64_t partition,
+		     hvdb_gpa_t gpa, unsigned len, uint64_t value,
+		     struct hvdb_write_outcome *out, bool *injected)
+{
+	struct script_vm *sv = find_vm(s, partition);
+	uint64_t before;
+	int rc;
+
+	s->error[0] = '\0';
+	*injected = !sv || (len & (len - 1)) ||
+		    (gpa % HVDB_PAGE_SIZE) + len > HVDB_PAGE_SIZE ||
+		    !kvm_paging_reachable(gpa, len) ||
+		    kvm_paging_map(sv->vm, gpa, len) < 0;
+	if (*injected) {
+		s->stats.injected++;
+		/* No guest (the root) or no single store: as an exit. */
+		if (!sv)
+			return hvdb_write(s->cfg.hv, partition, gpa, len, value,
+					  out);
+		return kvm_mmio_inject_write(sv->vcpu, gpa, len, value, out);
+	}
+	s->stats.stores++;
+	before = sv->vcpu->mmio_writes;
+	sv->mb->cmd = GUEST_CMD_STORE;
+	sv->mb->gpa = gpa;
+	sv->mb->len = len;
+	sv->mb->value = value;
+	rc = run_to_next(s, sv);
+	if (rc < 0)
+		return rc;
+	if (sv->vcpu->mmio_writes == before)
+		return in_kernel(s, sv, gpa, len, value, out);
+	*out = sv->vcpu->last_outcome;
+	return sv->vcpu->last_result;
+}
+
+void kvm_script_get_stats(struct kvm_script *s, struct kvm_script_stats *out)
+{
+	*out = s->stats;
+}
+
+const char *kvm_script_error(struct kvm_script *s)
+{
+	return s->error;
+}
