@@ -174,7 +174,8 @@ static int read_ram(json_t *arr, const char *where,
 		    struct snapshot_partition *p,
 		    struct hvdb_snapshot_error *err)
 {
-	char at[READ_WHERE_MAX + 16];
+	/* Room for "<where>.ram[" and a 20-digit index. */
+	char at[READ_WHERE_MAX + 32];
 	size_t i;
 	json_t *r;
 
