@@ -46,7 +46,10 @@
 		  "  --any-value    set HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE\n")  \
 	X(replay, "replay FILE|-\n"                                           \
 		  "Run a scenario (SPEC §6) from FILE or standard input and\n"  \
-		  "print one line per command. Exit 2 at a malformed line.\n")
+		  "print one line per command. Exit 2 at a malformed line.\n")  \
+	X(bench, "bench [--quick] [--json]\n"                                \
+		 "Run the benchmarks (match, threads, churn, memory, kvm) and\n" \
+		 "print medians as a table or one JSON object. --quick: < 30 s.\n")
 
 struct cli_command {
 	const char *name;

@@ -1,0 +1,100 @@
+/* bench.c - the runner: clocks, medians, calibrated trials, the sections. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int double_cmp(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double bench_median(double *v, size_t n)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), double_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define BENCH_TRIALS_MAX 31
+
+double bench_ns_per_op(bench_op_fn fn, void *ctx, uint64_t trial_ns,
+		       unsigned trials)
+{
+	double per_op[BENCH_TRIALS_MAX];
+	uint64_t iters = 1, t0, dt;
+
+	if (trials > BENCH_TRIALS_MAX)
+		trials = BENCH_TRIALS_MAX;
+	/* Calibrate (and warm caches): grow until a run takes 1/8 trial. */
+	for (;;) {
+		t0 = bench_now_ns();
+		fn(ctx, iters);
+		dt = bench_now_ns() - t0;
+		if (dt >= trial_ns / 8 || iters >= (1ull << 40))
+			break;
+		iters *= 2;
+	}
+	iters = dt ? (uint64_t)((double)iters * (double)trial_ns / (double)dt)
+		   : iters;
+	if (iters == 0)
+		iters = 1;
+	for (unsigned i = 0; i < trials; i++) {
+		t0 = bench_now_ns();
+		fn(ctx, iters);
+		dt = bench_now_ns() - t0;
+		per_op[i] = (double)dt / (double)iters;
+	}
+	return bench_median(per_op, trials);
+}
+
+static void progress(const struct bench_config *cfg, const char *what,
+		     uint64_t t0)
+{
+	if (cfg->progress)
+		fprintf(cfg->progress, "bench: %s done (%.1f s)\n", what,
+			(double)(bench_now_ns() - t0) / 1e9);
+}
+
+int bench_run(const struct bench_config *cfg, struct bench_results *res)
+{
+	static const struct {
+		const char *name;
+		int (*run)(const struct bench_config *,
+			   struct bench_results *);
+	} sections[] = {
+		{ "memory", bench_memory_run }, /* first: a quiet heap */
+		{ "match", bench_match_run },
+		{ "threads", bench_threads_run },
+		{ "churn", bench_churn_run },
+		{ "kvm", bench_kvm_run },
+	};
+	uint64_t t0 = bench_now_ns();
+	int ret;
+
+	memset(res, 0, sizeof(*res));
+	res->churn_kvm_pairs_per_sec = -1;
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		ret = sections[i].run(cfg, res);
+		if (ret < 0) {
+			fprintf(stderr, "hvdb: bench: %s: %s\n",
+				sections[i].name, strerror(-ret));
+			return ret;
+		}
+		progress(cfg, sections[i].name, t0);
+	}
+	return 0;
+}

@@ -1,0 +1,162 @@
+/* bench.h - `hvdb bench`: the benchmarks of issue 4, their runner and
+ * results.
+ *
+ * Every benchmark runs its competitors side by side in one process and
+ * reports the median of repeated trials. Nothing here is a pass/fail test:
+ * the numbers are printed and the goals are read off them.
+ */
+#ifndef HVDB_BENCH_H
+#define HVDB_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <hvdb/hvdb.h>
+
+/* ------------------------------------------------------------------ */
+/* Configuration and results.                                         */
+/* ------------------------------------------------------------------ */
+
+struct bench_config {
+	bool quick; /* the whole run in under 30 s */
+	FILE *progress; /* one line per section, or NULL */
+};
+
+#define BENCH_MATCH_MAX 32
+
+struct bench_match_row {
+	const char *impl; /* "hvdb", "bsearch", "linear" */
+	const char *pattern; /* "uniform", "hot64" */
+	unsigned connections;
+	double ns_per_write;
+};
+
+struct bench_kvm_result {
+	double raw_ioeventfd_wps; /* raw KVM, one ioeventfd */
+	double hvdb_offload_wps; /* the same ioeventfd from an hvdb attach */
+	double raw_exit_wps; /* MMIO exit to an empty handler */
+	double hvdb_userspace_wps; /* MMIO exit into hvdb_write() */
+};
+
+struct bench_results {
+	struct bench_match_row match[BENCH_MATCH_MAX];
+	size_t match_count;
+	double threads_ops[2]; /* writes/s with 1 and 2 dispatch threads */
+	unsigned churn_connections;
+	double churn_pairs_per_sec;
+	double churn_kvm_pairs_per_sec; /* < 0: not measured (no /dev/kvm) */
+	unsigned memory_connections;
+	double memory_bytes_per_connection;
+	bool kvm_ok; /* the kvm section ran */
+	struct bench_kvm_result kvm;
+};
+
+/* Runs every section into (res). 0, or -errno when a section could not
+ * set up (the message went to stderr). */
+int bench_run(const struct bench_config *cfg, struct bench_results *res);
+
+/* The results as a table, or as the one JSON object of issue 4. */
+void bench_report_table(const struct bench_results *res, FILE *f);
+void bench_report_json(const struct bench_results *res, FILE *f);
+
+/* ------------------------------------------------------------------ */
+/* The runner: clocks, medians, calibrated trials.                    */
+/* ------------------------------------------------------------------ */
+
+uint64_t bench_now_ns(void);
+/* Median of (n) values; sorts (v) in place. */
+double bench_median(double *v, size_t n);
+
+/* Runs (iters) operations and returns nothing; the runner times it. */
+typedef void (*bench_op_fn)(void *ctx, uint64_t iters);
+
+/* Median over (trials) trials of the ns per operation of (fn), each trial
+ * sized to take about (trial_ns). */
+double bench_ns_per_op(bench_op_fn fn, void *ctx, uint64_t trial_ns,
+		       unsigned trials);
+
+/* ------------------------------------------------------------------ */
+/* A world to measure: one hypervisor, one guest partition, ports and  */
+/* connections at random GPAs with mixed flags.                        */
+/* ------------------------------------------------------------------ */
+
+#define BENCH_PARTITION 2ull
+#define BENCH_PORTS 64u
+
+/* splitmix64: a small seeded generator, state passed explicitly. */
+static inline uint64_t bench_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* One connection's trigger as the bench chose it. */
+struct bench_conn {
+	hvdb_gpa_t gpa;
+	uint64_t value; /* meaningful unless any_value */
+	uint32_t id;
+	uint32_t port;
+	uint8_t width; /* 1, 2, 4, 8; 0 when any size */
+	bool any_value;
+};
+
+/* One guest write. */
+struct bench_write {
+	hvdb_gpa_t gpa;
+	uint64_t value;
+	uint32_t len;
+};
+
+struct bench_world {
+	struct hvdb *hv;
+	struct bench_conn *conns;
+	size_t count;
+	size_t cap;
+	uint64_t rng;
+};
+
+/* A hypervisor with partition BENCH_PARTITION and BENCH_PORTS ports (ids
+ * 1..BENCH_PORTS), room for (cap) connections. 0 or -ENOMEM. */
+int bench_world_create(struct bench_world *w, size_t cap, uint64_t seed);
+void bench_world_destroy(struct bench_world *w);
+
+/* Picks a fresh random trigger (distinct 8-aligned GPA, mixed size and
+ * value flags) with id (id). */
+void bench_world_pick(struct bench_world *w, struct bench_conn *c,
+		      uint32_t id);
+/* ConnectPort / DisconnectPort of (c) in the world's partition. */
+HV_STATUS bench_world_connect(struct bench_world *w,
+			      const struct bench_conn *c);
+HV_STATUS bench_world_disconnect(struct bench_world *w, uint32_t id);
+/* Connects (n) more random connections, recording them. 0 or -EIO. */
+int bench_world_fill(struct bench_world *w, size_t n);
+
+/* A write that hits (c). */
+void bench_world_hit(uint64_t *rng, const struct bench_conn *c,
+		     struct bench_write *out);
+/* (n) writes: 3 of 4 hit a connection drawn from the first (hot) of the
+ * world's connections (all of them when hot is 0), the rest miss at GPAs
+ * no connection uses. Returns NULL when out of memory. */
+struct bench_write *bench_world_writes(struct bench_world *w, size_t n,
+				       size_t hot);
+
+/* ------------------------------------------------------------------ */
+/* The sections.                                                      */
+/* ------------------------------------------------------------------ */
+
+int bench_match_run(const struct bench_config *cfg, struct bench_results *res);
+int bench_threads_run(const struct bench_config *cfg,
+		      struct bench_results *res);
+int bench_churn_run(const struct bench_config *cfg, struct bench_results *res);
+int bench_memory_run(const struct bench_config *cfg,
+		     struct bench_results *res);
+/* Fills res->kvm and res->churn_kvm_pairs_per_sec; leaves kvm_ok false
+ * and returns 0 when /dev/kvm is missing. */
+int bench_kvm_run(const struct bench_config *cfg, struct bench_results *res);
+
+#endif

@@ -1,0 +1,170 @@
+/* bench_threads.c - dispatch throughput with 1 and 2 threads writing the
+ * same connections while a third connects and disconnects 10,000 pairs a
+ * second. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "bench.h"
+
+#define THREADS_CONNECTIONS 4096u
+#define THREADS_WRITES (1u << 14)
+#define THREADS_CHURN_PER_MS 10u /* 10,000 pairs/s */
+#define THREADS_CHURN_ID0 0x800000u
+
+struct dispatcher {
+	pthread_t thread;
+	struct hvdb *hv;
+	struct bench_write *writes;
+	const int *stop;
+	uint64_t ops;
+};
+
+struct churner {
+	pthread_t thread;
+	struct bench_world world; /* a copy: shares hv, own rng */
+	const int *stop;
+	uint64_t pairs;
+	int failed;
+};
+
+static void *dispatch_main(void *arg)
+{
+	struct dispatcher *d = arg;
+	uint64_t ops = 0;
+	size_t i = 0;
+
+	while (!__atomic_load_n(d->stop, __ATOMIC_RELAXED)) {
+		/* 256 writes between looks at the flag */
+		for (unsigned k = 0; k < 256; k++) {
+			const struct bench_write *wr = &d->writes[i];
+
+			(void)hvdb_write(d->hv, BENCH_PARTITION, wr->gpa,
+					 wr->len, wr->value, NULL);
+			i = (i + 1) & (THREADS_WRITES - 1);
+		}
+		ops += 256;
+	}
+	d->ops = ops;
+	return NULL;
+}
+
+static void timespec_add_ms(struct timespec *ts, long ms)
+{
+	ts->tv_nsec += ms * 1000000L;
+	while (ts->tv_nsec >= 1000000000L) {
+		ts->tv_nsec -= 1000000000L;
+		ts->tv_sec++;
+	}
+}
+
+static void *churn_main(void *arg)
+{
+	struct churner *c = arg;
+	struct bench_conn conn;
+	struct timespec next;
+	uint32_t id = THREADS_CHURN_ID0;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	while (!__atomic_load_n(c->stop, __ATOMIC_RELAXED)) {
+		for (unsigned k = 0; k < THREADS_CHURN_PER_MS; k++) {
+			bench_world_pick(&c->world, &conn, id);
+			if (bench_world_connect(&c->world, &conn) !=
+				    HV_STATUS_SUCCESS ||
+			    bench_world_disconnect(&c->world, id) !=
+				    HV_STATUS_SUCCESS)
+				c->failed = 1;
+			c->pairs++;
+			id = id + 1 < HV_CONNECTION_ID_MASK ? id + 1
+							     : THREADS_CHURN_ID0;
+		}
+		timespec_add_ms(&next, 1);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	return NULL;
+}
+
+/* Writes per second of (n) dispatchers over (duration_ns) with the
+ * churner beside them; < 0 on failure. */
+static double trial(struct bench_world *w, struct bench_write **streams,
+		    unsigned n, uint64_t duration_ns, uint64_t seed)
+{
+	struct dispatcher d[2];
+	struct churner c = { 0 };
+	struct timespec ts;
+	uint64_t t0, dt, ops = 0;
+	int stop = 0;
+	unsigned started = 0;
+
+	c.world = *w;
+	c.world.rng = seed;
+	c.stop = &stop;
+	if (pthread_create(&c.thread, NULL, churn_main, &c))
+		return -1;
+	t0 = bench_now_ns();
+	for (; started < n; started++) {
+		d[started] = (struct dispatcher){ .hv = w->hv,
+						  .writes = streams[started],
+						  .stop = &stop };
+		if (pthread_create(&d[started].thread, NULL, dispatch_main,
+				   &d[started]))
+			break;
+	}
+	ts.tv_sec = (time_t)(duration_ns / 1000000000ull);
+	ts.tv_nsec = (long)(duration_ns % 1000000000ull);
+	nanosleep(&ts, NULL);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < started; i++) {
+		pthread_join(d[i].thread, NULL);
+		ops += d[i].ops;
+	}
+	dt = bench_now_ns() - t0;
+	pthread_join(c.thread, NULL);
+	if (started < n || c.failed)
+		return -1;
+	return (double)ops * 1e9 / (double)dt;
+}
+
+int bench_threads_run(const struct bench_config *cfg,
+		      struct bench_results *res)
+{
+	const uint64_t duration = cfg->quick ? 300000000ull : 1000000000ull;
+	const unsigned trials = cfg->quick ? 3 : 5;
+	double ops[2][16];
+	struct bench_write *streams[2] = { NULL, NULL };
+	struct bench_world w;
+	int ret;
+
+	ret = bench_world_create(&w, THREADS_CONNECTIONS, 0x746872656164);
+	if (ret)
+		return ret;
+	ret = bench_world_fill(&w, THREADS_CONNECTIONS);
+	if (ret)
+		goto out;
+	/* Each thread its own stream over all the connections. */
+	for (unsigned i = 0; i < 2; i++) {
+		streams[i] = bench_world_writes(&w, THREADS_WRITES, 0);
+		if (!streams[i]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (unsigned t = 0; t < trials; t++) {
+		for (unsigned n = 1; n <= 2; n++) {
+			ops[n - 1][t] = trial(&w, streams, n, duration,
+					      0x6368 + t * 2 + n);
+			if (ops[n - 1][t] < 0) {
+				ret = -EIO;
+				goto out;
+			}
+		}
+	}
+	res->threads_ops[0] = bench_median(ops[0], trials);
+	res->threads_ops[1] = bench_median(ops[1], trials);
+out:
+	free(streams[0]);
+	free(streams[1]);
+	bench_world_destroy(&w);
+	return ret;
+}
