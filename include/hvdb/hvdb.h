@@ -432,7 +432,9 @@ HVDB_API bool hvdb_fault_hit(struct hvdb *hv, enum hvdb_fault_site site);
  * JSON integers. "ports" lists live ports; a connection whose port was
  * deleted says "port_deleted": true and keeps its "port_id". The root
  * partition (id 0x1) is listed like the others. Entries are saved in the
- * order of the hvdb_*_foreach walks; any order restores.
+ * order of the hvdb_*_foreach walks, compact, one entry per line (so
+ * snapshots diff well); any order and any JSON layout restores. Unknown
+ * keys are refused: a field nobody reads would be silently lost.
  *
  * Preserved exactly: every partition (id, VP count, GPA width, privileges,
  * connection limit, RAM ranges in order), every live port (id, type,
