@@ -144,9 +144,10 @@ static void outcome_fill(struct hvdb_write_outcome *out,
 	out->port_partition = HVDB_ROOT_PARTITION_ID;
 }
 
-int hvdb_match_lookup(struct hvdb *hv, uint64_t partition, hvdb_gpa_t gpa,
-		      unsigned len, uint64_t value,
-		      struct hvdb_write_outcome *out)
+/* A write, resolved and (when deliver) delivered. */
+static inline int write_dispatch(struct hvdb *hv, uint64_t partition,
+				 hvdb_gpa_t gpa, unsigned len, uint64_t value,
+				 struct hvdb_write_outcome *out, bool deliver)
 {
 	struct connection *c;
 	int result;
@@ -157,24 +158,21 @@ int hvdb_match_lookup(struct hvdb *hv, uint64_t partition, hvdb_gpa_t gpa,
 	result = write_resolve(hv, partition, gpa, len, value, &c);
 	if (c)
 		outcome_fill(out, c);
+	if (deliver && result == HVDB_WRITE_FIRE)
+		deliver_fire(hv, c->port, c->id, 1, false);
 	rcu_read_unlock();
 	return result;
+}
+
+int hvdb_match_lookup(struct hvdb *hv, uint64_t partition, hvdb_gpa_t gpa,
+		      unsigned len, uint64_t value,
+		      struct hvdb_write_outcome *out)
+{
+	return write_dispatch(hv, partition, gpa, len, value, out, false);
 }
 
 int hvdb_write(struct hvdb *hv, uint64_t partition, hvdb_gpa_t gpa,
 	       unsigned len, uint64_t value, struct hvdb_write_outcome *out)
 {
-	struct connection *c;
-	int result;
-
-	if (!write_valid(len, value))
-		return -EINVAL;
-	rcu_read_lock();
-	result = write_resolve(hv, partition, gpa, len, value, &c);
-	if (c)
-		outcome_fill(out, c);
-	if (result == HVDB_WRITE_FIRE)
-		deliver_fire(hv, c->port, c->id, 1, false);
-	rcu_read_unlock();
-	return result;
+	return write_dispatch(hv, partition, gpa, len, value, out, true);
 }
