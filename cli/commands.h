@@ -24,7 +24,7 @@
 	       "with each guest partition a VM and each write a guest store.\n" \
 	       "  --vcpus N           vCPUs (default 2)\n"                       \
 	       "  --queues Q          rings and doorbells (default 4)\n"         \
-	       "  --writes W          doorbell writes per vCPU (default 100000)\n" \
+	       "  --writes W          doorbell writes per vCPU (default 20000)\n" \
 	       "  --no-offload        keep every doorbell on the MMIO-exit path\n" \
 	       "  --offload-limit N   offload at most N connections to KVM\n"    \
 	       "  --ram-doorbells     doorbells inside guest RAM pages\n"        \

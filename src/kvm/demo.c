@@ -35,7 +35,7 @@ void kvm_demo_config_init(struct kvm_demo_config *c)
 	memset(c, 0, sizeof(*c));
 	c->vcpus = 2;
 	c->queues = 4;
-	c->writes = 100000;
+	c->writes = 20000;
 	c->offload = true;
 	c->offload_limit = KVM_OFFLOAD_NO_LIMIT;
 }

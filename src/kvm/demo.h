@@ -10,7 +10,7 @@
 #include "offload.h"
 
 #define KVM_DEMO_PARTITION 2u
-#define KVM_DEMO_RING_SLOTS 64u
+#define KVM_DEMO_RING_SLOTS 1024u
 /* Where the demo puts things (guest-physical). */
 #define KVM_DEMO_VMM_GPA 0x00100000ull
 #define KVM_DEMO_RINGS_GPA 0x10000000ull
