@@ -27,4 +27,10 @@ struct snapshot_plan {
 int snapshot_fail(struct hvdb_snapshot_error *err, int code, const char *fmt,
 		  ...) __attribute__((format(printf, 3, 4)));
 
+/* Empties (err) (may be NULL): every public call starts with it. */
+void snapshot_error_clear(struct hvdb_snapshot_error *err);
+
+/* strerror() for a library that may run on any thread: (code) > 0. */
+const char *snapshot_errno_text(int code, char buf[64]);
+
 #endif
