@@ -73,8 +73,7 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 {
 	static const struct {
 		const char *name;
-		int (*run)(const struct bench_config *,
-			   struct bench_results *);
+		int (*run)(const struct bench_config *, struct bench_results *);
 	} sections[] = {
 		{ "memory", bench_memory_run }, /* first: a quiet heap */
 		{ "match", bench_match_run },

@@ -20,23 +20,23 @@
 /* ------------------------------------------------------------------ */
 
 struct bench_config {
-	bool quick; /* the whole run in under 30 s */
+	bool quick;	/* the whole run in under 30 s */
 	FILE *progress; /* one line per section, or NULL */
 };
 
 #define BENCH_MATCH_MAX 32
 
 struct bench_match_row {
-	const char *impl; /* "hvdb", "bsearch", "linear" */
+	const char *impl;    /* "hvdb", "bsearch", "linear" */
 	const char *pattern; /* "uniform", "hot64" */
 	unsigned connections;
 	double ns_per_write;
 };
 
 struct bench_kvm_result {
-	double raw_ioeventfd_wps; /* raw KVM, one ioeventfd */
-	double hvdb_offload_wps; /* the same ioeventfd from an hvdb attach */
-	double raw_exit_wps; /* MMIO exit to an empty handler */
+	double raw_ioeventfd_wps;  /* raw KVM, one ioeventfd */
+	double hvdb_offload_wps;   /* the same ioeventfd from an hvdb attach */
+	double raw_exit_wps;	   /* MMIO exit to an empty handler */
 	double hvdb_userspace_wps; /* MMIO exit into hvdb_write() */
 };
 
@@ -127,8 +127,7 @@ void bench_world_destroy(struct bench_world *w);
 
 /* Picks a fresh random trigger (distinct 8-aligned GPA, mixed size and
  * value flags) with id (id). */
-void bench_world_pick(struct bench_world *w, struct bench_conn *c,
-		      uint32_t id);
+void bench_world_pick(struct bench_world *w, struct bench_conn *c, uint32_t id);
 /* ConnectPort / DisconnectPort of (c) in the world's partition. */
 HV_STATUS bench_world_connect(struct bench_world *w,
 			      const struct bench_conn *c);
@@ -153,8 +152,7 @@ int bench_match_run(const struct bench_config *cfg, struct bench_results *res);
 int bench_threads_run(const struct bench_config *cfg,
 		      struct bench_results *res);
 int bench_churn_run(const struct bench_config *cfg, struct bench_results *res);
-int bench_memory_run(const struct bench_config *cfg,
-		     struct bench_results *res);
+int bench_memory_run(const struct bench_config *cfg, struct bench_results *res);
 /* Fills res->kvm and res->churn_kvm_pairs_per_sec; leaves kvm_ok false
  * and returns 0 when /dev/kvm is missing. */
 int bench_kvm_run(const struct bench_config *cfg, struct bench_results *res);

@@ -25,7 +25,7 @@ static void op_pair(void *ctx, uint64_t iters)
 		    bench_world_disconnect(c->w, c->id) != HV_STATUS_SUCCESS)
 			c->failed = 1;
 		c->id = c->id + 1 < HV_CONNECTION_ID_MASK ? c->id + 1
-							   : CHURN_ID0;
+							  : CHURN_ID0;
 	}
 }
 

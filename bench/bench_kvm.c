@@ -38,11 +38,11 @@ struct kvm_bench {
 
 /* mov ecx, N; 1: mov word [0], 1; dec ecx; jnz 1b; hlt */
 static const uint8_t guest_code[] = {
-	0x66, 0xb9, 0, 0, 0, 0, /* mov ecx, imm32 (patched) */
+	0x66, 0xb9, 0,	  0,	0,    0,    /* mov ecx, imm32 (patched) */
 	0xc7, 0x06, 0x00, 0x00, 0x01, 0x00, /* mov word [0], 1 */
-	0x66, 0x49, /* dec ecx */
-	0x75, 0xf6, /* jnz -10 */
-	0xf4, /* hlt */
+	0x66, 0x49,			    /* dec ecx */
+	0x75, 0xf6,			    /* jnz -10 */
+	0xf4,				    /* hlt */
 };
 
 static void kb_close(struct kvm_bench *k)
@@ -116,8 +116,7 @@ typedef void (*kb_mmio_fn)(void *ctx, uint64_t gpa, unsigned len,
 			   uint64_t value);
 
 /* Runs the guest for (n) doorbell writes; writes per second, or -errno. */
-static double kb_run(struct kvm_bench *k, uint32_t n, kb_mmio_fn fn,
-		     void *ctx)
+static double kb_run(struct kvm_bench *k, uint32_t n, kb_mmio_fn fn, void *ctx)
 {
 	struct kvm_regs regs = { .rip = 0, .rflags = 2 };
 	uint64_t t0, value;
@@ -175,8 +174,7 @@ struct kb_cookie {
 	struct kvm_ioeventfd io[4];
 };
 
-static int kb_attach(void *opaque, const struct hvdb_trigger *t,
-		     void **cookie)
+static int kb_attach(void *opaque, const struct hvdb_trigger *t, void **cookie)
 {
 	static const uint32_t lens[] = { 1, 2, 4, 8 };
 	struct kvm_bench *k = opaque;
@@ -224,8 +222,7 @@ static int kb_attach(void *opaque, const struct hvdb_trigger *t,
 	return 0;
 }
 
-static void kb_detach(void *opaque, const struct hvdb_trigger *t,
-		      void *cookie)
+static void kb_detach(void *opaque, const struct hvdb_trigger *t, void *cookie)
 {
 	struct kvm_bench *k = opaque;
 	struct kb_cookie *ck = cookie;
@@ -276,12 +273,18 @@ static double kb_variant(struct kvm_bench *k, struct bench_world *w,
 			 enum kb_variant v, uint32_t n)
 {
 	const struct bench_conn doorbell = {
-		.gpa = KVM_DOORBELL, .value = KVM_DOORBELL_VALUE,
-		.id = 1, .port = 1, .width = 2,
+		.gpa = KVM_DOORBELL,
+		.value = KVM_DOORBELL_VALUE,
+		.id = 1,
+		.port = 1,
+		.width = 2,
 	};
 	struct kvm_ioeventfd io = {
-		.datamatch = KVM_DOORBELL_VALUE, .addr = KVM_DOORBELL,
-		.len = 2, .fd = k->efd, .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+		.datamatch = KVM_DOORBELL_VALUE,
+		.addr = KVM_DOORBELL,
+		.len = 2,
+		.fd = k->efd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
 	};
 	struct hvdb_port_stats before, after;
 	uint64_t kernel_fires;
@@ -302,8 +305,7 @@ static double kb_variant(struct kvm_bench *k, struct bench_world *w,
 		return -EIO;
 	if (v == HVDB_OFFLOAD && k->ioeventfds != 1)
 		return -EIO;
-	wps = kb_run(k, n, v == HVDB_USERSPACE ? mmio_hvdb : mmio_empty,
-		     w->hv);
+	wps = kb_run(k, n, v == HVDB_USERSPACE ? mmio_hvdb : mmio_empty, w->hv);
 	kernel_fires = kb_drain(k);
 	if (v == HVDB_OFFLOAD)
 		(void)hvdb_port_account_offloaded(w->hv, doorbell.port,
@@ -376,7 +378,7 @@ static void op_kvm_pair(void *ctx, uint64_t iters)
 		    bench_world_disconnect(c->w, c->id) != HV_STATUS_SUCCESS)
 			c->failed = 1;
 		c->id = c->id + 1 < HV_CONNECTION_ID_MASK ? c->id + 1
-							   : KVM_CHURN_ID0;
+							  : KVM_CHURN_ID0;
 	}
 }
 
@@ -398,8 +400,7 @@ static int kb_churn(const struct bench_config *cfg, struct kvm_bench *k,
 		goto out;
 	k->offload = true;
 	c.w = &w;
-	ns = bench_ns_per_op(op_kvm_pair, &c,
-			     cfg->quick ? 50000000 : 300000000,
+	ns = bench_ns_per_op(op_kvm_pair, &c, cfg->quick ? 50000000 : 300000000,
 			     cfg->quick ? 3 : 7);
 	k->offload = false;
 	if (c.failed || k->ioeventfds != 0) {

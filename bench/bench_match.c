@@ -65,8 +65,7 @@ static void op_hvdb(void *ctx, uint64_t iters)
 }
 
 /* First range whose addr is >= (gpa), by bisection. */
-static size_t lower_bound(const struct base_range *r, size_t n,
-			  hvdb_gpa_t gpa)
+static size_t lower_bound(const struct base_range *r, size_t n, hvdb_gpa_t gpa)
 {
 	size_t lo = 0, hi = n;
 
@@ -152,9 +151,9 @@ static int bus_build(struct match_ctx *m, const struct bench_world *w)
 
 		m->devs[k] = (struct base_dev){ c->value, c->port, c->width,
 						c->any_value };
-		m->ranges[k] = (struct base_range){ c->gpa,
-						    c->width ? c->width : 8,
-						    &m->devs[k] };
+		m->ranges[k] =
+			(struct base_range){ c->gpa, c->width ? c->width : 8,
+					     &m->devs[k] };
 	}
 	qsort(m->ranges, w->count, sizeof(*m->ranges), range_cmp);
 	return 0;
@@ -164,9 +163,8 @@ static void row_add(struct bench_results *res, const char *impl,
 		    const char *pattern, unsigned n, double ns)
 {
 	if (res->match_count < BENCH_MATCH_MAX)
-		res->match[res->match_count++] = (struct bench_match_row){
-			impl, pattern, n, ns
-		};
+		res->match[res->match_count++] =
+			(struct bench_match_row){ impl, pattern, n, ns };
 }
 
 int bench_match_run(const struct bench_config *cfg, struct bench_results *res)
@@ -209,8 +207,8 @@ int bench_match_run(const struct bench_config *cfg, struct bench_results *res)
 			if (!cfg->quick || sizes[s] <= 4096) {
 				m.pos = 0;
 				row_add(res, "linear", patterns[p], sizes[s],
-					bench_ns_per_op(op_linear, &m,
-							trial_ns, trials));
+					bench_ns_per_op(op_linear, &m, trial_ns,
+							trials));
 			}
 			free(writes);
 		}

@@ -26,8 +26,7 @@ static uint64_t heap_in_use(void)
 	return mi.uordblks + mi.hblkhd;
 }
 
-int bench_memory_run(const struct bench_config *cfg,
-		     struct bench_results *res)
+int bench_memory_run(const struct bench_config *cfg, struct bench_results *res)
 {
 	struct bench_world w;
 	uint64_t before, after;

@@ -65,8 +65,9 @@ void bench_report_table(const struct bench_results *res, FILE *f)
 			fputc('\n', f);
 		}
 	}
-	fprintf(f, "\nthreads: writes/s, 1 thread %.3g, 2 threads %.3g "
-		   "(x%.2f), churn 10,000 pairs/s beside\n",
+	fprintf(f,
+		"\nthreads: writes/s, 1 thread %.3g, 2 threads %.3g "
+		"(x%.2f), churn 10,000 pairs/s beside\n",
 		res->threads_ops[0], res->threads_ops[1],
 		ratio(res->threads_ops[1], res->threads_ops[0]));
 	fprintf(f, "churn: %.3g connect+disconnect pairs/s with %u present",
@@ -80,12 +81,13 @@ void bench_report_table(const struct bench_results *res, FILE *f)
 		fprintf(f, "kvm: skipped (no usable /dev/kvm)\n");
 		return;
 	}
-	fprintf(f, "kvm: guest doorbell writes/s\n"
-		   "  raw ioeventfd      %12.0f\n"
-		   "  hvdb offload       %12.0f (x%.3f of raw)\n"
-		   "  raw exit           %12.0f\n"
-		   "  hvdb userspace     %12.0f (x%.3f of raw; offload "
-		   "x%.2f of it)\n",
+	fprintf(f,
+		"kvm: guest doorbell writes/s\n"
+		"  raw ioeventfd      %12.0f\n"
+		"  hvdb offload       %12.0f (x%.3f of raw)\n"
+		"  raw exit           %12.0f\n"
+		"  hvdb userspace     %12.0f (x%.3f of raw; offload "
+		"x%.2f of it)\n",
 		res->kvm.raw_ioeventfd_wps, res->kvm.hvdb_offload_wps,
 		ratio(res->kvm.hvdb_offload_wps, res->kvm.raw_ioeventfd_wps),
 		res->kvm.raw_exit_wps, res->kvm.hvdb_userspace_wps,
@@ -107,23 +109,26 @@ void bench_report_json(const struct bench_results *res, FILE *f)
 	}
 	fprintf(f, "],\"threads\":{\"1\":%.0f,\"2\":%.0f},",
 		res->threads_ops[0], res->threads_ops[1]);
-	fprintf(f, "\"churn\":{\"connections\":%u,\"pairs_per_sec\":%.0f,"
-		   "\"kvm_pairs_per_sec\":",
+	fprintf(f,
+		"\"churn\":{\"connections\":%u,\"pairs_per_sec\":%.0f,"
+		"\"kvm_pairs_per_sec\":",
 		res->churn_connections, res->churn_pairs_per_sec);
 	if (res->churn_kvm_pairs_per_sec >= 0)
 		fprintf(f, "%.0f},", res->churn_kvm_pairs_per_sec);
 	else
 		fprintf(f, "null},");
-	fprintf(f, "\"memory\":{\"connections\":%u,"
-		   "\"bytes_per_connection\":%.1f},",
+	fprintf(f,
+		"\"memory\":{\"connections\":%u,"
+		"\"bytes_per_connection\":%.1f},",
 		res->memory_connections, res->memory_bytes_per_connection);
 	if (!res->kvm_ok) {
 		fprintf(f, "\"kvm\":null}\n");
 		return;
 	}
-	fprintf(f, "\"kvm\":{\"raw_ioeventfd_wps\":%.0f,"
-		   "\"hvdb_offload_wps\":%.0f,\"raw_exit_wps\":%.0f,"
-		   "\"hvdb_userspace_wps\":%.0f}}\n",
+	fprintf(f,
+		"\"kvm\":{\"raw_ioeventfd_wps\":%.0f,"
+		"\"hvdb_offload_wps\":%.0f,\"raw_exit_wps\":%.0f,"
+		"\"hvdb_userspace_wps\":%.0f}}\n",
 		res->kvm.raw_ioeventfd_wps, res->kvm.hvdb_offload_wps,
 		res->kvm.raw_exit_wps, res->kvm.hvdb_userspace_wps);
 }

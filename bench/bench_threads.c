@@ -77,7 +77,7 @@ static void *churn_main(void *arg)
 				c->failed = 1;
 			c->pairs++;
 			id = id + 1 < HV_CONNECTION_ID_MASK ? id + 1
-							     : THREADS_CHURN_ID0;
+							    : THREADS_CHURN_ID0;
 		}
 		timespec_add_ms(&next, 1);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
@@ -126,8 +126,7 @@ static double trial(struct bench_world *w, struct bench_write **streams,
 	return (double)ops * 1e9 / (double)dt;
 }
 
-int bench_threads_run(const struct bench_config *cfg,
-		      struct bench_results *res)
+int bench_threads_run(const struct bench_config *cfg, struct bench_results *res)
 {
 	const uint64_t duration = cfg->quick ? 300000000ull : 1000000000ull;
 	const unsigned trials = cfg->quick ? 3 : 5;

@@ -61,8 +61,7 @@ static uint64_t width_mask(unsigned width)
 	return width >= 8 ? ~0ull : (1ull << (8 * width)) - 1;
 }
 
-void bench_world_pick(struct bench_world *w, struct bench_conn *c,
-		      uint32_t id)
+void bench_world_pick(struct bench_world *w, struct bench_conn *c, uint32_t id)
 {
 	static const uint8_t widths[] = { 0, 1, 2, 4, 8 };
 	uint64_t r = bench_rand(&w->rng);
@@ -105,8 +104,7 @@ static uint64_t flags_of(const struct bench_conn *c)
 	return flags;
 }
 
-HV_STATUS bench_world_connect(struct bench_world *w,
-			      const struct bench_conn *c)
+HV_STATUS bench_world_connect(struct bench_world *w, const struct bench_conn *c)
 {
 	HV_INPUT_CONNECT_PORT in = { 0 };
 

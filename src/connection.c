@@ -11,31 +11,35 @@
 #include "port.h"
 #include "reason.h"
 
-struct id_key {
-	uint64_t partition;
-	HV_CONNECTION_ID id;
-};
-
-static int id_key_eq(struct cds_lfht_node *node, const void *key)
+static uint64_t id_hash(uint64_t partition, HV_CONNECTION_ID id)
 {
-	const struct connection *c =
-		caa_container_of(node, struct connection, id_node);
-	const struct id_key *k = key;
-
-	return c->id == k->id && c->trigger.partition == k->partition;
+	return hv_hash(partition, id);
 }
 
+static uint64_t id_hash_of(const void *entry)
+{
+	const struct connection *c = entry;
+
+	return id_hash(c->trigger.partition, c->id);
+}
+
+int connection_index_init(struct hvdb *hv)
+{
+	return oatable_init(&hv->conn_by_id, id_hash_of);
+}
+
+/* Called under hv->lock. */
 static struct connection *connection_find(struct hvdb *hv, uint64_t partition,
 					  HV_CONNECTION_ID id)
 {
-	const struct id_key k = { partition, id };
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
+	struct oatable_iter it;
+	struct connection *c;
 
-	cds_lfht_lookup(hv->conn_by_id, hv_hash(partition, id), id_key_eq, &k,
-			&iter);
-	node = cds_lfht_iter_get_node(&iter);
-	return node ? caa_container_of(node, struct connection, id_node) : NULL;
+	for (c = oatable_first(&hv->conn_by_id, id_hash(partition, id), &it); c;
+	     c = oatable_next(&it))
+		if (c->id == id && c->trigger.partition == partition)
+			return c;
+	return NULL;
 }
 
 /* Everything ConnectPort needs once its checks passed. */
@@ -56,7 +60,7 @@ static void trigger_from_info(struct match_trigger *t, uint64_t partition,
 	t->any_size = width == 0;
 	t->width = width > 0 ? (uint8_t)width : 0;
 	t->any_value = flags & HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE;
-	t->value = t->any_value ? 0 : info->DoorbellConnectionInfo.TriggerValue;
+	t->value = info->DoorbellConnectionInfo.TriggerValue;
 }
 
 /* SPEC §3 ConnectPort, steps 1-14 in order. Called under hv->lock. */
@@ -147,7 +151,7 @@ static void backend_trigger(struct hvdb_trigger *bt, const struct connection *c)
 	bt->width = c->trigger.width;
 	bt->any_size = c->trigger.any_size;
 	bt->any_value = c->trigger.any_value;
-	bt->value = c->trigger.value;
+	bt->value = c->trigger.any_value ? 0 : c->trigger.value;
 	bt->eventfd = uatomic_read(&c->port->eventfd);
 }
 
@@ -191,7 +195,11 @@ HV_STATUS hvdb_port_connect(struct hvdb *hv, uint64_t caller,
 	if (status != HV_STATUS_SUCCESS)
 		goto out;
 
-	c = fault_zalloc(hv, HVDB_FAULT_ALLOC_CONNECTION, sizeof(*c));
+	/* Room in both indexes first: inserting can then not fail. */
+	if (oatable_reserve(&hv->conn_by_id) || match_reserve(hv))
+		c = NULL;
+	else
+		c = fault_zalloc(hv, HVDB_FAULT_ALLOC_CONNECTION, sizeof(*c));
 	if (!c) {
 		status = reason_refuse(reason, HV_STATUS_INSUFFICIENT_MEMORY,
 				       HVDB_REASON_OUT_OF_MEMORY);
@@ -200,9 +208,6 @@ HV_STATUS hvdb_port_connect(struct hvdb *hv, uint64_t caller,
 	c->trigger = plan.trigger;
 	c->port = plan.port;
 	c->id = in->ConnectionId;
-	c->flags = (uint32_t)in->ConnectionInfo.DoorbellConnectionInfo.Flags;
-	c->trigger_value =
-		in->ConnectionInfo.DoorbellConnectionInfo.TriggerValue;
 	if (connection_attach(hv, plan.partition, c) < 0) {
 		free(c);
 		status = reason_refuse(reason, HV_STATUS_INSUFFICIENT_MEMORY,
@@ -210,9 +215,7 @@ HV_STATUS hvdb_port_connect(struct hvdb *hv, uint64_t caller,
 		goto out;
 	}
 
-	cds_lfht_node_init(&c->id_node);
-	cds_lfht_add(hv->conn_by_id, hv_hash(c->trigger.partition, c->id),
-		     &c->id_node);
+	oatable_insert(&hv->conn_by_id, id_hash_of(c), c);
 	match_insert(hv, c);
 	plan.partition->connection_count++;
 	plan.port->connection_count++;
@@ -232,7 +235,7 @@ static void connection_unlink(struct hvdb *hv, struct partition *p,
 			      struct connection *c)
 {
 	match_remove(hv, c);
-	(void)cds_lfht_del(hv->conn_by_id, &c->id_node); /* indexed once */
+	oatable_remove(&hv->conn_by_id, id_hash_of(c), c);
 	connection_detach(p, c);
 	p->connection_count--;
 	port_put_connection(c->port);
@@ -291,14 +294,14 @@ HV_STATUS hvdb_port_disconnect(struct hvdb *hv, uint64_t caller,
 
 void connection_destroy_all(struct hvdb *hv)
 {
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
 	struct connection *c;
 
-	cds_lfht_first(hv->conn_by_id, &iter);
-	while ((node = cds_lfht_iter_get_node(&iter))) {
-		cds_lfht_next(hv->conn_by_id, &iter); /* before the free */
-		c = caa_container_of(node, struct connection, id_node);
+	/* Removals never move entries: one pass over the slots sees all. */
+	for (unsigned long i = 0; i < oatable_slot_count(&hv->conn_by_id);
+	     i++) {
+		c = oatable_slot(&hv->conn_by_id, i);
+		if (!c)
+			continue;
 		connection_unlink(hv, partition_find(hv, c->trigger.partition),
 				  c);
 		free(c);

@@ -7,17 +7,20 @@
 
 struct port;
 
+/* Indexed by pointer from hv->conn_by_gpa (read under RCU) and
+ * hv->conn_by_id (under hv->lock), so it carries no index nodes. The
+ * ConnectPort Flags and TriggerValue are kept in (trigger): see
+ * match_trigger_flags(). 72 bytes. */
 struct connection {
-	struct cds_lfht_node gpa_node; /* hv->conn_by_gpa; read under RCU */
-	struct cds_lfht_node id_node;  /* hv->conn_by_id; under hv->lock */
-	struct match_trigger trigger;  /* identity; fixed once published */
+	struct match_trigger trigger; /* identity; fixed once published */
 	struct port *port;    /* fixed; the port outlives its connections */
 	void *backend_cookie; /* under hv->lock */
 	HV_CONNECTION_ID id;
-	uint32_t flags; /* Flags as given (only valid bits can be set) */
-	uint64_t trigger_value; /* TriggerValue as given */
 	struct rcu_head rcu;
 };
+
+/* Sets up the (partition, id) index of a new handle. 0 or -ENOMEM. */
+int connection_index_init(struct hvdb *hv);
 
 /* Frees every connection, detaching backends. Only from hvdb_destroy. */
 void connection_destroy_all(struct hvdb *hv);

@@ -3,6 +3,7 @@
 
 #include "connection.h"
 #include "deliver.h"
+#include "match.h"
 #include "hv.h"
 #include "partition.h"
 #include "port.h"
@@ -53,10 +54,8 @@ struct hvdb *hvdb_create(const struct hvdb_config *config)
 	hv->root_vp_count = root_vps;
 	hv->partitions = table_new();
 	hv->ports = table_new();
-	hv->conn_by_gpa = table_new();
-	hv->conn_by_id = table_new();
-	if (!hv->partitions || !hv->ports || !hv->conn_by_gpa ||
-	    !hv->conn_by_id)
+	if (!hv->partitions || !hv->ports || match_index_init(hv) ||
+	    connection_index_init(hv))
 		goto err_tables;
 	if (deliver_rings_create(hv, root_vps))
 		goto err_tables;
@@ -73,8 +72,8 @@ err_root:
 err_tables:
 	table_destroy(hv->partitions);
 	table_destroy(hv->ports);
-	table_destroy(hv->conn_by_gpa);
-	table_destroy(hv->conn_by_id);
+	oatable_fini(&hv->conn_by_gpa);
+	oatable_fini(&hv->conn_by_id);
 	pthread_mutex_destroy(&hv->lock);
 err_mutex:
 	free(hv);
@@ -94,8 +93,8 @@ void hvdb_destroy(struct hvdb *hv)
 	rcu_barrier();
 	table_destroy(hv->partitions);
 	table_destroy(hv->ports);
-	table_destroy(hv->conn_by_gpa);
-	table_destroy(hv->conn_by_id);
+	oatable_fini(&hv->conn_by_gpa);
+	oatable_fini(&hv->conn_by_id);
 	deliver_rings_destroy(hv);
 	pthread_mutex_destroy(&hv->lock);
 	free(hv);

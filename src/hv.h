@@ -10,6 +10,7 @@
 #include <hvdb/hvdb.h>
 
 #include "fault.h"
+#include "oatable.h"
 
 struct deliver_ring;
 
@@ -18,10 +19,11 @@ struct hvdb {
 	pthread_mutex_t lock;
 	struct cds_lfht *partitions; /* id -> struct partition; RCU */
 	struct cds_lfht *ports;	     /* live port id -> struct port; RCU */
-	/* (partition, gpa) -> struct connection, duplicates allowed; RCU */
-	struct cds_lfht *conn_by_gpa;
+	/* (partition, gpa) -> struct connection, duplicates allowed; read
+	 * under RCU, written under lock */
+	struct oatable conn_by_gpa;
 	/* (partition, connection id) -> struct connection; under lock */
-	struct cds_lfht *conn_by_id;
+	struct oatable conn_by_id;
 	struct deliver_ring *rings; /* root_vp_count * 16, fixed */
 	uint32_t root_vp_count;
 	struct fault_state fault;

@@ -65,17 +65,14 @@ static int connection_cmp(const void *a, const void *b)
 typedef int (*visit_fn)(void *opaque, const void *item, void *walk_fn,
 			void *walk_opaque);
 
-/* Sorts the entries of (ht) with (cmp) and visits each. Called under
- * hv->lock. */
-static int table_walk(struct hvdb *hv, struct cds_lfht *ht, size_t offset,
-		      int (*cmp)(const void *, const void *), visit_fn visit,
-		      void *walk_fn, void *walk_opaque)
+/* Sorts the (n) entries in (all) with (cmp), visits each and frees (all).
+ * (all) NULL with (n) > 0 means out of memory. Called under hv->lock. */
+static int sorted_walk(struct hvdb *hv, void **all, size_t n,
+		       int (*cmp)(const void *, const void *), visit_fn visit,
+		       void *walk_fn, void *walk_opaque)
 {
-	size_t n;
-	void **all;
 	int ret = 0;
 
-	all = table_collect(ht, offset, &n);
 	if (!all && n)
 		return -ENOMEM;
 	/* an empty table has no array: qsort's base must not be NULL */
@@ -85,6 +82,18 @@ static int table_walk(struct hvdb *hv, struct cds_lfht *ht, size_t offset,
 		ret = visit(hv, all[i], walk_fn, walk_opaque);
 	free(all);
 	return ret;
+}
+
+/* Sorts the entries of (ht) with (cmp) and visits each. Called under
+ * hv->lock. */
+static int table_walk(struct hvdb *hv, struct cds_lfht *ht, size_t offset,
+		      int (*cmp)(const void *, const void *), visit_fn visit,
+		      void *walk_fn, void *walk_opaque)
+{
+	size_t n;
+	void **all = table_collect(ht, offset, &n);
+
+	return sorted_walk(hv, all, n, cmp, visit, walk_fn, walk_opaque);
 }
 
 static int visit_partition(void *opaque, const void *item, void *walk_fn,
@@ -141,8 +150,8 @@ static int visit_connection(void *opaque, const void *item, void *walk_fn,
 	(void)opaque;
 	d.info.PortType = c->port->type;
 	d.info.DoorbellConnectionInfo.GuestPhysicalAddress = c->trigger.gpa;
-	d.info.DoorbellConnectionInfo.TriggerValue = c->trigger_value;
-	d.info.DoorbellConnectionInfo.Flags = c->flags;
+	d.info.DoorbellConnectionInfo.TriggerValue = c->trigger.value;
+	d.info.DoorbellConnectionInfo.Flags = match_trigger_flags(&c->trigger);
 	return fn(walk_opaque, &d);
 }
 
@@ -168,9 +177,13 @@ static int walk_connections(struct hvdb *hv,
 				      const struct hvdb_connection_desc *),
 			    void *opaque)
 {
-	return table_walk(hv, hv->conn_by_id,
-			  offsetof(struct connection, id_node), connection_cmp,
-			  visit_connection, (void *)fn, opaque);
+	size_t n = hv->conn_by_id.count;
+	void **all = n ? malloc(n * sizeof(*all)) : NULL;
+
+	if (all)
+		n = oatable_entries(&hv->conn_by_id, all, n);
+	return sorted_walk(hv, all, n, connection_cmp, visit_connection,
+			   (void *)fn, opaque);
 }
 
 int hvdb_partition_foreach(struct hvdb *hv,

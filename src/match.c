@@ -1,9 +1,9 @@
 /* match.c - SPEC §4 matching over a GPA-indexed lock-free hash table.
  *
- * Connections are keyed by (partition, GPA) in one cds_lfht; connections
- * at the same GPA are duplicates of one key, so a write costs one hash
- * lookup plus a walk over the few triggers at its exact address, whatever
- * the total number of connections.
+ * Connections are keyed by (partition, GPA) in one RCU-published
+ * open-addressing table (oatable.h); connections at the same GPA share a
+ * key, so a write costs one hash probe plus a look at the few triggers at
+ * its exact address, whatever the total number of connections.
  */
 #include <errno.h>
 
@@ -15,18 +15,21 @@
 #include "match.h"
 #include "port.h"
 
-struct match_key {
-	uint64_t partition;
-	hvdb_gpa_t gpa;
-};
-
-static int match_key_eq(struct cds_lfht_node *node, const void *key)
+static uint64_t gpa_hash(uint64_t partition, hvdb_gpa_t gpa)
 {
-	const struct connection *c =
-		caa_container_of(node, struct connection, gpa_node);
-	const struct match_key *k = key;
+	return hv_hash(partition, gpa);
+}
 
-	return c->trigger.gpa == k->gpa && c->trigger.partition == k->partition;
+static uint64_t gpa_hash_of(const void *entry)
+{
+	const struct connection *c = entry;
+
+	return gpa_hash(c->trigger.partition, c->trigger.gpa);
+}
+
+int match_index_init(struct hvdb *hv)
+{
+	return oatable_init(&hv->conn_by_gpa, gpa_hash_of);
 }
 
 bool match_triggers_conflict(const struct match_trigger *a,
@@ -52,38 +55,36 @@ bool match_triggers_conflict(const struct match_trigger *a,
 	return false;
 }
 
-/* Positions (iter) on the first connection at (partition, gpa). */
-static struct connection *first_at(struct hvdb *hv, const struct match_key *k,
-				   struct cds_lfht_iter *iter)
+/* The next connection at (partition, gpa) of the lookup (it). */
+static inline struct connection *next_at(struct oatable_iter *it,
+					 struct connection *c,
+					 uint64_t partition, hvdb_gpa_t gpa)
 {
-	struct cds_lfht_node *node;
-
-	cds_lfht_lookup(hv->conn_by_gpa, hv_hash(k->partition, k->gpa),
-			match_key_eq, k, iter);
-	node = cds_lfht_iter_get_node(iter);
-	return node ? caa_container_of(node, struct connection, gpa_node)
-		    : NULL;
+	for (; c; c = oatable_next(it))
+		if (c->trigger.gpa == gpa && c->trigger.partition == partition)
+			return c;
+	return NULL;
 }
 
-static struct connection *next_at(struct hvdb *hv, const struct match_key *k,
-				  struct cds_lfht_iter *iter)
+/* The first connection at (partition, gpa); next_at() gives the rest. */
+static inline struct connection *first_at(struct hvdb *hv,
+					  struct oatable_iter *it,
+					  uint64_t partition, hvdb_gpa_t gpa)
 {
-	struct cds_lfht_node *node;
+	struct connection *c =
+		oatable_first(&hv->conn_by_gpa, gpa_hash(partition, gpa), it);
 
-	cds_lfht_next_duplicate(hv->conn_by_gpa, match_key_eq, k, iter);
-	node = cds_lfht_iter_get_node(iter);
-	return node ? caa_container_of(node, struct connection, gpa_node)
-		    : NULL;
+	return next_at(it, c, partition, gpa);
 }
 
 struct connection *match_find(struct hvdb *hv, uint64_t partition,
 			      hvdb_gpa_t gpa, unsigned len, uint64_t value)
 {
-	const struct match_key k = { partition, gpa };
-	struct cds_lfht_iter iter;
+	struct oatable_iter it;
 	struct connection *c;
 
-	for (c = first_at(hv, &k, &iter); c; c = next_at(hv, &k, &iter))
+	for (c = first_at(hv, &it, partition, gpa); c;
+	     c = next_at(&it, oatable_next(&it), partition, gpa))
 		if (match_trigger_hit(&c->trigger, len, value))
 			return c;
 	return NULL;
@@ -91,27 +92,29 @@ struct connection *match_find(struct hvdb *hv, uint64_t partition,
 
 bool match_conflicts_existing(struct hvdb *hv, const struct match_trigger *t)
 {
-	const struct match_key k = { t->partition, t->gpa };
-	struct cds_lfht_iter iter;
+	struct oatable_iter it;
 	struct connection *c;
 
-	for (c = first_at(hv, &k, &iter); c; c = next_at(hv, &k, &iter))
+	for (c = first_at(hv, &it, t->partition, t->gpa); c;
+	     c = next_at(&it, oatable_next(&it), t->partition, t->gpa))
 		if (match_triggers_conflict(&c->trigger, t))
 			return true;
 	return false;
 }
 
+int match_reserve(struct hvdb *hv)
+{
+	return oatable_reserve(&hv->conn_by_gpa);
+}
+
 void match_insert(struct hvdb *hv, struct connection *c)
 {
-	cds_lfht_node_init(&c->gpa_node);
-	cds_lfht_add(hv->conn_by_gpa,
-		     hv_hash(c->trigger.partition, c->trigger.gpa),
-		     &c->gpa_node);
+	oatable_insert(&hv->conn_by_gpa, gpa_hash_of(c), c);
 }
 
 void match_remove(struct hvdb *hv, struct connection *c)
 {
-	(void)cds_lfht_del(hv->conn_by_gpa, &c->gpa_node);
+	oatable_remove(&hv->conn_by_gpa, gpa_hash_of(c), c);
 }
 
 static bool write_valid(unsigned len, uint64_t value)

@@ -8,13 +8,25 @@
 struct match_trigger {
 	uint64_t partition;
 	hvdb_gpa_t gpa;
-	uint64_t value; /* meaningful unless any_value */
+	uint64_t value; /* TriggerValue as given; matched unless any_value */
 	uint8_t width;	/* 1, 2, 4, 8; meaningful unless any_size */
 	bool any_size;
 	bool any_value;
 };
 
 struct connection;
+
+/* The ConnectPort Flags that gave (t): only valid bits can be set, so the
+ * trigger holds all of them. */
+static inline uint64_t match_trigger_flags(const struct match_trigger *t)
+{
+	/* width 1, 2, 4, 8 -> size code 1, 2, 3, 4 */
+	uint64_t flags = t->any_size ? HV_DOORBELL_FLAG_TRIGGER_SIZE_ANY
+				     : (uint64_t)__builtin_ctz(t->width) + 1;
+
+	return t->any_value ? flags | HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE
+			    : flags;
+}
 
 /* True when a write of (len) bytes with (value) matches (t); same GPA and
  * partition assumed. */
@@ -39,7 +51,12 @@ struct connection *match_find(struct hvdb *hv, uint64_t partition,
  * hv->lock. */
 bool match_conflicts_existing(struct hvdb *hv, const struct match_trigger *t);
 
-/* Index and unindex a connection by (partition, gpa). Under hv->lock. */
+/* Sets up the (partition, gpa) index of a new handle. 0 or -ENOMEM. */
+int match_index_init(struct hvdb *hv);
+
+/* Index and unindex a connection by (partition, gpa). Under hv->lock,
+ * insert after a successful match_reserve. */
+int match_reserve(struct hvdb *hv);
 void match_insert(struct hvdb *hv, struct connection *c);
 void match_remove(struct hvdb *hv, struct connection *c);
 

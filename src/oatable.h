@@ -1,0 +1,112 @@
+/* oatable.h - an open-addressing hash table of tagged pointers whose slot
+ * array is published under RCU: readers take no lock, writers serialise
+ * on one lock (hv->lock).
+ *
+ * Why not cds_lfht here: a lookup in cds_lfht walks a split-ordered list
+ * (bucket node, then each node before ours, then the next node to learn
+ * there is no duplicate), a dependent cache miss per step, and it only
+ * grows once chains average 8. Here a lookup reads one slot (usually one
+ * cache line) and dereferences only entries whose 16-bit hash tag
+ * matches. Reclamation stays liburcu's: a replaced slot array and removed
+ * entries go through call_rcu.
+ *
+ * Slots hold 0 (empty), OATABLE_TOMBSTONE (removed, keeps probe chains
+ * whole) or an entry pointer with the top 16 bits of its hash in bits
+ * 48-63 (a pointer with any of those bits set is stored untagged, tag 0,
+ * and always compared). Entries may share a hash: a lookup visits every
+ * candidate. The table keeps at most 3/4 of its slots non-empty.
+ */
+#ifndef HVDB_OATABLE_H
+#define HVDB_OATABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <urcu-bp.h>
+#include <urcu/system.h>
+
+#define OATABLE_TOMBSTONE ((uintptr_t)1)
+#define OATABLE_TAG_SHIFT 48
+#define OATABLE_PTR_MASK (((uintptr_t)1 << OATABLE_TAG_SHIFT) - 1)
+
+struct oatable_slots {
+	unsigned long mask; /* slot count - 1; a power of two minus 1 */
+	struct rcu_head rcu;
+	uintptr_t slot[];
+};
+
+struct oatable {
+	struct oatable_slots *slots; /* RCU-published; replaced by rebuilds */
+	unsigned long count;	     /* live entries; under the writer lock */
+	unsigned long used;	     /* live entries + tombstones; same */
+	uint64_t (*hash_of)(const void *entry); /* for rebuilds */
+};
+
+/* An empty table hashing entries with (hash_of). 0 or -ENOMEM. */
+int oatable_init(struct oatable *t, uint64_t (*hash_of)(const void *));
+/* Frees the slots (not the entries). No reader may be running. */
+void oatable_fini(struct oatable *t);
+
+/* Makes room for one more insert, rebuilding into a fresh slot array
+ * when needed. 0 or -ENOMEM (the table is unchanged). Writer lock. */
+int oatable_reserve(struct oatable *t);
+/* Adds (entry), fully initialised, with (hash). Needs a successful
+ * oatable_reserve since the last insert. Writer lock. */
+void oatable_insert(struct oatable *t, uint64_t hash, void *entry);
+/* Removes (entry), inserted with (hash). Readers may still see it until a
+ * grace period passes. Writer lock. */
+void oatable_remove(struct oatable *t, uint64_t hash, const void *entry);
+/* Copies up to (max) live entries to (out); returns how many there are.
+ * Writer lock. */
+size_t oatable_entries(const struct oatable *t, void **out, size_t max);
+/* Walks under the writer lock: slot (i) of oatable_slot_count() holds
+ * the returned entry, or NULL. Only oatable_reserve moves entries, so a
+ * walk may remove entries as it goes. */
+unsigned long oatable_slot_count(const struct oatable *t);
+void *oatable_slot(const struct oatable *t, unsigned long i);
+
+/* A lookup in progress. */
+struct oatable_iter {
+	const struct oatable_slots *s;
+	unsigned long pos;
+	uintptr_t tag;
+};
+
+static inline uintptr_t oatable_tag(uint64_t hash)
+{
+	uintptr_t tag = (uintptr_t)(hash >> OATABLE_TAG_SHIFT);
+
+	return tag ? tag : 1; /* tag 0 means "untagged" */
+}
+
+/* The next candidate entry of the lookup, or NULL at its end. */
+static inline void *oatable_next(struct oatable_iter *it)
+{
+	uintptr_t s, tag;
+
+	for (;;) {
+		s = CMM_LOAD_SHARED(it->s->slot[it->pos]);
+		it->pos = (it->pos + 1) & it->s->mask;
+		if (!s)
+			return NULL;
+		tag = s >> OATABLE_TAG_SHIFT;
+		if (s == OATABLE_TOMBSTONE || (tag && tag != it->tag))
+			continue;
+		/* the entry was initialised before its slot was published */
+		cmm_smp_read_barrier_depends();
+		return (void *)(s & OATABLE_PTR_MASK);
+	}
+}
+
+/* Starts a lookup of (hash): the first candidate entry, or NULL. Under
+ * rcu_read_lock (or the writer lock); the caller compares keys. */
+static inline void *oatable_first(const struct oatable *t, uint64_t hash,
+				  struct oatable_iter *it)
+{
+	it->s = rcu_dereference(t->slots);
+	it->pos = (unsigned long)hash & it->s->mask;
+	it->tag = oatable_tag(hash);
+	return oatable_next(it);
+}
+
+#endif
