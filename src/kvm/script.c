@@ -279,6 +279,13 @@ void kvm_script_get_stats(struct kvm_script *s, struct kvm_script_stats *out)
 	*out = s->stats;
 }
 
+struct kvm_vm *kvm_script_vm(struct kvm_script *s, uint64_t partition)
+{
+	struct script_vm *sv = find_vm(s, partition);
+
+	return sv ? sv->vm : NULL;
+}
+
 const char *kvm_script_error(struct kvm_script *s)
 {
 	return s->error;

@@ -11,6 +11,7 @@
 #include <hvdb/hvdb.h>
 
 struct kvm_script;
+struct kvm_vm;
 
 struct kvm_script_config {
 	struct hvdb *hv;
@@ -50,6 +51,9 @@ int kvm_script_write(struct kvm_script *s, uint64_t partition,
 		     struct hvdb_write_outcome *out, bool *injected);
 
 void kvm_script_get_stats(struct kvm_script *s, struct kvm_script_stats *out);
+/* The VM of guest (partition), or NULL (tests look inside it). */
+struct kvm_vm *kvm_script_vm(struct kvm_script *s, uint64_t partition);
+
 /* Why the last call failed, or "". */
 const char *kvm_script_error(struct kvm_script *s);
 

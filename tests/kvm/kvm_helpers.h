@@ -1,0 +1,150 @@
+/* kvm_helpers.h - helpers of the KVM tests: a visible skip without
+ * /dev/kvm (STYLE 16), a guest partition on a script VM, and asserting
+ * wrappers of the port calls. */
+#ifndef HVDB_TESTS_KVM_HELPERS_H
+#define HVDB_TESTS_KVM_HELPERS_H
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <hvdb/hvdb.h>
+
+#include "memory.h"
+#include "offload.h"
+#include "script.h"
+
+#define GUEST 2u
+
+/* Skips the test (visibly) when /dev/kvm cannot be opened. */
+#define TEST_REQUIRE_KVM()                                                 \
+	do {                                                               \
+		int fd_ = open("/dev/kvm", O_RDWR);                        \
+		if (fd_ < 0) {                                             \
+			print_message("SKIP: /dev/kvm is not usable\n");   \
+			skip();                                            \
+		}                                                          \
+		close(fd_);                                                \
+	} while (0)
+
+/* A hypervisor with guest partition 2 (RAM 0..1 MiB, ConnectPort
+ * privilege) running on its own KVM VM. */
+struct kvm_env {
+	struct hvdb *hv;
+	struct kvm_script *ks;
+	struct kvm_vm *vm;
+};
+
+static inline void kvm_env_up(struct kvm_env *e, bool offload)
+{
+	struct hvdb_ram_range ram = { 0, 0x100000 };
+	struct hvdb_partition_config pc;
+	struct kvm_script_config kc = { 0 };
+
+	e->hv = hvdb_create(NULL);
+	assert_non_null(e->hv);
+	hvdb_partition_config_init(&pc, GUEST);
+	pc.privileges = HV_PRIVILEGE_CONNECT_PORT;
+	pc.ram = &ram;
+	pc.ram_count = 1;
+	assert_int_equal(hvdb_partition_create(e->hv, &pc, NULL),
+			 HV_STATUS_SUCCESS);
+	kc.hv = e->hv;
+	kc.offload = offload;
+	kc.offload_limit = KVM_OFFLOAD_NO_LIMIT;
+	assert_int_equal(kvm_script_create(&kc, &e->ks), 0);
+	assert_int_equal(kvm_script_avoid(e->ks, 0, 0x100000), 0);
+	assert_int_equal(kvm_script_partition(e->ks, &pc), 0);
+	e->vm = kvm_script_vm(e->ks, GUEST);
+	assert_non_null(e->vm);
+}
+
+static inline void kvm_env_down(struct kvm_env *e)
+{
+	hvdb_destroy(e->hv);
+	kvm_script_destroy(e->ks);
+}
+
+/* Root port (id) offered to the guest. */
+static inline void port_up(struct kvm_env *e, HV_PORT_ID id)
+{
+	HV_INPUT_CREATE_PORT in = {
+		.PortPartition = HVDB_ROOT_PARTITION_ID,
+		.PortId = id,
+		.ConnectionPartition = GUEST,
+		.PortInfo.PortType = HvPortTypeDoorbell,
+		.PortInfo.DoorbellPortInfo.TargetSint = 5,
+		.PortInfo.DoorbellPortInfo.TargetVp = HV_ANY_VP,
+	};
+
+	assert_int_equal(hvdb_port_create(e->hv, 1, &in, NULL),
+			 HV_STATUS_SUCCESS);
+}
+
+static inline void connect_up(struct kvm_env *e, HV_CONNECTION_ID id,
+			      HV_PORT_ID port, hvdb_gpa_t gpa, uint64_t value,
+			      uint64_t flags)
+{
+	HV_INPUT_CONNECT_PORT in = {
+		.ConnectionPartition = GUEST,
+		.ConnectionId = id,
+		.PortPartition = HVDB_ROOT_PARTITION_ID,
+		.PortId = port,
+		.ConnectionInfo.PortType = HvPortTypeDoorbell,
+		.ConnectionInfo.DoorbellConnectionInfo.GuestPhysicalAddress = gpa,
+		.ConnectionInfo.DoorbellConnectionInfo.TriggerValue = value,
+		.ConnectionInfo.DoorbellConnectionInfo.Flags = flags,
+	};
+
+	assert_int_equal(hvdb_port_connect(e->hv, 1, &in, NULL),
+			 HV_STATUS_SUCCESS);
+}
+
+static inline void disconnect(struct kvm_env *e, HV_CONNECTION_ID id)
+{
+	HV_INPUT_DISCONNECT_PORT in = { .ConnectionPartition = GUEST,
+					.ConnectionId = id };
+
+	assert_int_equal(hvdb_port_disconnect(e->hv, 1, &in, NULL),
+			 HV_STATUS_SUCCESS);
+}
+
+/* A guest store; asserts it was one (not injected) and returns the
+ * hvdb_write_result. */
+static inline int store(struct kvm_env *e, hvdb_gpa_t gpa, unsigned len,
+			uint64_t value)
+{
+	struct hvdb_write_outcome out;
+	bool injected = true;
+	int rc = kvm_script_write(e->ks, GUEST, gpa, len, value, &out,
+				  &injected);
+
+	if (rc < 0)
+		print_error("store: %s\n", kvm_script_error(e->ks));
+	assert_false(injected);
+	assert_true(rc >= 0);
+	return rc;
+}
+
+static inline uint64_t triggers(struct kvm_env *e, HV_PORT_ID port)
+{
+	struct hvdb_port_stats st;
+
+	assert_int_equal(hvdb_port_stats(e->hv, port, &st), 0);
+	return st.triggers;
+}
+
+static inline uint32_t ram32(struct kvm_env *e, hvdb_gpa_t gpa)
+{
+	uint32_t *p = kvm_memory_gpa(e->vm, gpa, 4);
+
+	assert_non_null(p);
+	return *p;
+}
+
+#endif

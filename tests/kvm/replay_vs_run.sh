@@ -1,0 +1,32 @@
+#!/bin/sh
+# The differential: `hvdb replay F` and `hvdb run --script F` (each guest
+# partition a KVM VM, each write a guest store) print the same lines for
+# every scenario, with offload on and off. Exit 77 without /dev/kvm.
+hvdb=$1 src=$2
+fail=0 n=0
+tmp=${TMPDIR:-/tmp}/hvdb-diff.$$
+trap 'rm -f $tmp.*' EXIT
+
+for scn in "$src"/tests/scenarios/*.scn "$src"/tests/kvm/scenarios/*.scn \
+	   "$src"/examples/*.scn; do
+	[ -f "$scn" ] || continue
+	$hvdb replay "$scn" >$tmp.replay 2>/dev/null
+	want=$?
+	for mode in "" --no-offload; do
+		$hvdb run $mode --script "$scn" >$tmp.run 2>$tmp.err
+		rc=$?
+		if [ $rc -eq 3 ]; then
+			echo "SKIP: /dev/kvm is not usable"
+			exit 77
+		fi
+		if [ $rc -ne $want ] || ! cmp -s $tmp.replay $tmp.run; then
+			echo "FAIL $scn $mode: replay exit $want, run exit $rc"
+			diff $tmp.replay $tmp.run | head -20
+			cat $tmp.err
+			fail=1
+		fi
+		n=$((n + 1))
+	done
+done
+echo "$n runs compared"
+exit $fail
