@@ -6,8 +6,10 @@
  * the ring. No fire is lost: the counters always count it.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
+#include <sys/sysinfo.h>
 
 #include <urcu/uatomic.h>
 
@@ -23,9 +25,18 @@ struct deliver_ring {
 	struct cds_list_head waiting; /* ports waiting for room */
 };
 
+/* Counter stripes per port: one per CPU, a power of two, at most this. */
+#define DELIVER_STRIPES_MAX 64u
+
 int deliver_rings_create(struct hvdb *hv, uint32_t root_vp_count)
 {
 	size_t n = (size_t)root_vp_count * HV_SYNIC_SINT_COUNT;
+	int cpus = get_nprocs_conf();
+	uint32_t stripes = 1;
+
+	while (stripes < DELIVER_STRIPES_MAX && stripes < (uint32_t)cpus)
+		stripes *= 2;
+	hv->stripe_mask = stripes - 1;
 
 	hv->rings = calloc(n, sizeof(*hv->rings));
 	if (!hv->rings)
@@ -35,6 +46,27 @@ int deliver_rings_create(struct hvdb *hv, uint32_t root_vp_count)
 		CDS_INIT_LIST_HEAD(&hv->rings[i].waiting);
 	}
 	return 0;
+}
+
+size_t deliver_stripes_size(const struct hvdb *hv)
+{
+	return ((size_t)hv->stripe_mask + 1) * sizeof(struct deliver_stripe);
+}
+
+void deliver_port_init(const struct hvdb *hv, struct port *port)
+{
+	port->deliver.stripe_mask = hv->stripe_mask;
+	CDS_INIT_LIST_HEAD(&port->deliver.waiting);
+}
+
+/* The stripe of the CPU this thread runs on (glibc reads it from rseq).
+ * A thread moving CPUs at the wrong moment only shares a line. */
+static struct deliver_stripe *stripe_here(struct port *port)
+{
+	int cpu = sched_getcpu();
+
+	return &port->stripe[(uint32_t)(cpu < 0 ? 0 : cpu) &
+			     port->deliver.stripe_mask];
 }
 
 void deliver_rings_destroy(struct hvdb *hv)
@@ -98,7 +130,7 @@ void deliver_fire(struct hvdb *hv, struct port *port,
 	if (offloaded) {
 		uatomic_add(&port->deliver.offloaded, count);
 	} else {
-		uatomic_add(&port->deliver.userspace, count);
+		uatomic_add(&stripe_here(port)->userspace, count);
 		fd = uatomic_read(&port->eventfd);
 		/* A full eventfd counter (EAGAIN) still wakes the reader. */
 		if (fd >= 0)
@@ -107,8 +139,11 @@ void deliver_fire(struct hvdb *hv, struct port *port,
 	cb = rcu_dereference(port->callback);
 	if (cb)
 		cb->fn(cb->opaque, port->id, connection_id);
-	/* A pending port is queued once (coalescing, SPEC §4). */
-	if (uatomic_xchg(&port->deliver.pending, 1) == 0)
+	/* A pending port is queued once (coalescing, SPEC §4). Reading
+	 * first keeps a busy port's line shared instead of written by every
+	 * fire; reading 1 is the xchg returning 1 at that instant. */
+	if (!uatomic_read(&port->deliver.pending) &&
+	    uatomic_xchg(&port->deliver.pending, 1) == 0)
 		ring_queue(hv, port);
 }
 
@@ -125,7 +160,9 @@ void deliver_port_deleted(struct hvdb *hv, struct port *port)
 
 void deliver_port_stats(const struct port *port, struct hvdb_port_stats *out)
 {
-	out->userspace = uatomic_read(&port->deliver.userspace);
+	out->userspace = 0;
+	for (uint32_t i = 0; i <= port->deliver.stripe_mask; i++)
+		out->userspace += uatomic_read(&port->stripe[i].userspace);
 	out->offloaded = uatomic_read(&port->deliver.offloaded);
 	out->triggers = out->userspace + out->offloaded;
 }
@@ -133,7 +170,9 @@ void deliver_port_stats(const struct port *port, struct hvdb_port_stats *out)
 void deliver_port_set_stats(struct port *port,
 			    const struct hvdb_port_stats *stats)
 {
-	uatomic_set(&port->deliver.userspace, stats->userspace);
+	for (uint32_t i = 1; i <= port->deliver.stripe_mask; i++)
+		uatomic_set(&port->stripe[i].userspace, 0);
+	uatomic_set(&port->stripe[0].userspace, stats->userspace);
 	uatomic_set(&port->deliver.offloaded, stats->offloaded);
 }
 

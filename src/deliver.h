@@ -10,14 +10,29 @@ struct port;
 
 /* Per-port delivery state, embedded in struct port. */
 struct deliver_port_state {
-	uint64_t userspace; /* atomic: fires through hvdb_write */
 	uint64_t offloaded; /* atomic: fires a backend accounted */
 	int pending;	    /* atomic: queued on its ring or waiting for room */
+	uint32_t stripe_mask;	      /* stripes - 1; fixed */
 	struct cds_list_head waiting; /* in ring->waiting, under ring lock */
 };
 
-/* Allocates the (vp, SINT) rings of the root partition. 0 or -ENOMEM. */
+/* Fires through hvdb_write are counted per CPU, in stripes that end
+ * struct port: every counter has a cache line of its own, so vCPU threads
+ * on different CPUs never write one line. deliver_port_stats() sums them,
+ * exactly: each fire adds to one stripe. */
+struct deliver_stripe {
+	char pad[56];	    /* no counter shares a line with what precedes it */
+	uint64_t userspace; /* atomic: fires through hvdb_write */
+};
+
+/* Allocates the (vp, SINT) rings of the root partition and sizes the
+ * per-CPU counter stripes of its ports. 0 or -ENOMEM. */
 int deliver_rings_create(struct hvdb *hv, uint32_t root_vp_count);
+
+/* Bytes of stripes a port of (hv) ends with. */
+size_t deliver_stripes_size(const struct hvdb *hv);
+/* Sets up the delivery state of a zeroed new port. */
+void deliver_port_init(const struct hvdb *hv, struct port *port);
 void deliver_rings_destroy(struct hvdb *hv);
 
 /* Fires (port) for connection (connection_id): count, signal the eventfd

@@ -25,6 +25,7 @@ struct hvdb {
 	/* (partition, connection id) -> struct connection; under lock */
 	struct oatable conn_by_id;
 	struct deliver_ring *rings; /* root_vp_count * 16, fixed */
+	uint32_t stripe_mask;	    /* per-CPU counter stripes of a port - 1 */
 	uint32_t root_vp_count;
 	struct fault_state fault;
 };

@@ -108,7 +108,8 @@ HV_STATUS hvdb_port_create(struct hvdb *hv, uint64_t caller,
 	status = port_create_validate(hv, caller, in, reason);
 	if (status != HV_STATUS_SUCCESS)
 		goto out;
-	port = fault_zalloc(hv, HVDB_FAULT_ALLOC_PORT, sizeof(*port));
+	port = fault_zalloc(hv, HVDB_FAULT_ALLOC_PORT,
+			    sizeof(*port) + deliver_stripes_size(hv));
 	if (!port) {
 		status = reason_refuse(reason, HV_STATUS_INSUFFICIENT_MEMORY,
 				       HVDB_REASON_OUT_OF_MEMORY);
@@ -121,7 +122,7 @@ HV_STATUS hvdb_port_create(struct hvdb *hv, uint64_t caller,
 	port->connection_partition =
 		partition_resolve(caller, in->ConnectionPartition);
 	port->eventfd = -1;
-	CDS_INIT_LIST_HEAD(&port->deliver.waiting);
+	deliver_port_init(hv, port);
 	cds_lfht_node_init(&port->node);
 	cds_lfht_add(hv->ports, hv_hash(port->id, 1), &port->node);
 out:

@@ -26,6 +26,9 @@ struct port {
 	int eventfd; /* atomic; -1 when none */
 	struct port_callback *callback;	   /* RCU-published */
 	struct deliver_port_state deliver; /* counters and ring membership */
+	/* deliver.stripe_mask + 1 per-CPU counters (deliver.h), allocated
+	 * with the port */
+	struct deliver_stripe stripe[];
 };
 
 /* The live port (id), or NULL. Under hv->lock or rcu_read_lock. */
