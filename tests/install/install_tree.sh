@@ -1,0 +1,56 @@
+#!/bin/sh
+# install_tree.sh BUILD PREFIX VERSION - `cmake --install BUILD --prefix
+# PREFIX` lays out what a Linux library is expected to: both libraries with
+# a SONAME, headers that compile on their own (C11, C++), hvdb.pc,
+# find_package files, the hvdb binary, man pages that render, completion.
+set -eu
+build=$1 prefix=$2 version=$3
+major=${version%%.*}
+fail() { echo "install_tree: $*" >&2; exit 1; }
+
+rm -rf "$prefix"
+cmake --install "$build" --prefix "$prefix" >/dev/null
+
+pc=$(find "$prefix" -name hvdb.pc)
+[ -n "$pc" ] || fail "no hvdb.pc under $prefix"
+libdir=$(dirname "$(dirname "$pc")")
+for f in "$libdir/libhvdb.so.$version" "$libdir/libhvdb.so.$major" \
+	"$libdir/libhvdb.so" "$libdir/libhvdb.a" \
+	"$libdir/cmake/hvdb/hvdbConfig.cmake" \
+	"$libdir/cmake/hvdb/hvdbConfigVersion.cmake" \
+	"$libdir/cmake/hvdb/hvdbTargets.cmake" \
+	"$prefix/include/hvdb/hvdb.h" "$prefix/include/hvdb/hvdef.h" \
+	"$prefix/bin/hvdb" "$prefix/share/man/man1/hvdb.1" \
+	"$prefix/share/man/man3/libhvdb.3" \
+	"$prefix/share/bash-completion/completions/hvdb"; do
+	[ -e "$f" ] || fail "missing $f"
+done
+
+soname=$(readelf -d "$libdir/libhvdb.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
+[ "$soname" = "libhvdb.so.$major" ] || fail "SONAME is '$soname'"
+
+got=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --modversion hvdb)
+[ "$got" = "$version" ] || fail "pkg-config says version '$got'"
+cflags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags hvdb)
+
+# The public headers stand alone, as strict C11 and as C++.
+printf '#include <hvdb/hvdb.h>\nint main(void) { return hvdb_reason_name(HVDB_REASON_NONE)[0] != 111; }\n' \
+	>"$prefix/hdr.c"
+${CC:-cc} -std=c11 -pedantic -Wall -Wextra -Werror $cflags -c \
+	-o "$prefix/hdr.o" "$prefix/hdr.c" || fail "hvdb.h does not build as C11"
+if command -v ${CXX:-c++} >/dev/null 2>&1; then
+	${CXX:-c++} -x c++ -std=c++11 -Wall -Wextra -Werror $cflags -c \
+		-o "$prefix/hdr.o" "$prefix/hdr.c" ||
+		fail "hvdb.h does not build as C++"
+fi
+
+out=$("$prefix/bin/hvdb" --version)
+[ "$out" = "hvdb $version" ] || fail "hvdb --version says '$out'"
+
+bash -n "$prefix/share/bash-completion/completions/hvdb" ||
+	fail "the bash completion does not parse"
+for page in "$prefix/share/man/man1/hvdb.1" "$prefix/share/man/man3/libhvdb.3"; do
+	warn=$(groff -man -ww -z "$page" 2>&1) || fail "groff failed on $page"
+	[ -z "$warn" ] || fail "groff warns about $page: $warn"
+done
+echo "install tree under $prefix is complete"
