@@ -29,8 +29,10 @@ struct run_opts {
 
 static int no_kvm(const char *why)
 {
-	fprintf(stderr, "hvdb: run: KVM is not available (/dev/kvm: %s); "
-			"`hvdb run` needs a Linux host with KVM\n", why);
+	fprintf(stderr,
+		"hvdb: run: KVM is not available (/dev/kvm: %s); "
+		"`hvdb run` needs a Linux host with KVM\n",
+		why);
 	return CLI_EXIT_NO_KVM;
 }
 
@@ -43,7 +45,8 @@ static void progress(void *opaque, uint64_t received, uint64_t total)
 {
 	(void)opaque;
 	fprintf(stderr, "\r  %" PRIu64 "/%" PRIu64 " messages (%.0f%%)",
-		received, total, total ? 100.0 * (double)received / (double)total : 100.0);
+		received, total,
+		total ? 100.0 * (double)received / (double)total : 100.0);
 	fflush(stderr);
 }
 
@@ -57,11 +60,13 @@ static void print_cost(const struct kvm_offload_stats *o)
 	printf("ioeventfds: %" PRIu64 " registered (%.1f us each), %" PRIu64
 	       " unregistered (%.1f us each), %" PRIu64 " refused by KVM\n",
 	       o->registrations,
-	       o->registrations ? (double)o->register_ns / 1e3 /
-					  (double)o->registrations : 0.0,
+	       o->registrations
+		       ? (double)o->register_ns / 1e3 / (double)o->registrations
+		       : 0.0,
 	       o->unregistrations,
 	       o->unregistrations ? (double)o->unregister_ns / 1e3 /
-					    (double)o->unregistrations : 0.0,
+					    (double)o->unregistrations
+				  : 0.0,
 	       o->refused);
 }
 
@@ -69,10 +74,13 @@ static void print_human(const struct run_opts *o,
 			const struct kvm_demo_result *r)
 {
 	const struct kvm_demo_config *c = &o->demo;
-	uint32_t listed = c->queues < SUMMARY_QUEUES ? c->queues : SUMMARY_QUEUES;
+	uint32_t listed =
+		c->queues < SUMMARY_QUEUES ? c->queues : SUMMARY_QUEUES;
 
-	printf("hvdb run: %u vCPUs, %u queues, %" PRIu64 " writes per vCPU%s%s: "
-	       "%s\n", c->vcpus, c->queues, c->writes,
+	printf("hvdb run: %u vCPUs, %u queues, %" PRIu64
+	       " writes per vCPU%s%s: "
+	       "%s\n",
+	       c->vcpus, c->queues, c->writes,
 	       c->ram_doorbells ? ", RAM doorbells" : "",
 	       c->guest_connects ? ", guest connects" : "",
 	       r->ok ? "ok" : "FAILED");
@@ -87,9 +95,9 @@ static void print_human(const struct run_opts *o,
 		printf("   ...  (%u more queues)\n", c->queues - listed);
 	printf("total: %" PRIu64 " doorbell writes in %.3f s (%.0f/s): %" PRIu64
 	       " fired (%" PRIu64 " offloaded, %" PRIu64 " userspace), %" PRIu64
-	       " misses\n", r->messages_sent, r->seconds,
-	       rate(r->messages_sent, r->seconds), r->fired, r->offloaded,
-	       r->userspace, r->misses);
+	       " misses\n",
+	       r->messages_sent, r->seconds, rate(r->messages_sent, r->seconds),
+	       r->fired, r->offloaded, r->userspace, r->misses);
 	printf("messages: %" PRIu64 " sent, %" PRIu64 " received\n",
 	       r->messages_sent, r->messages_received);
 	printf("connections: %u offloaded, %u userspace\n",
@@ -107,22 +115,23 @@ static int print_json(const struct run_opts *o, const struct kvm_demo_result *r)
 		"s:b, s:I, s:f, s:f}",
 		"vcpus", (json_int_t)c->vcpus, "queues", (json_int_t)c->queues,
 		"writes", (json_int_t)c->writes, "fired", (json_int_t)r->fired,
-		"offloaded", (json_int_t)r->offloaded,
-		"userspace", (json_int_t)r->userspace,
-		"misses", (json_int_t)r->misses,
+		"offloaded", (json_int_t)r->offloaded, "userspace",
+		(json_int_t)r->userspace, "misses", (json_int_t)r->misses,
 		"messages_sent", (json_int_t)r->messages_sent,
 		"messages_received", (json_int_t)r->messages_received,
 		"offloaded_connections", (json_int_t)r->offloaded_connections,
 		"userspace_connections", (json_int_t)r->userspace_connections,
-		"seconds", r->seconds, "ok", r->ok,
-		"ioeventfds_registered", (json_int_t)r->offload.registrations,
-		"register_us",
-		r->offload.registrations ? (double)r->offload.register_ns / 1e3 /
-						   (double)r->offload.registrations : 0.0,
+		"seconds", r->seconds, "ok", r->ok, "ioeventfds_registered",
+		(json_int_t)r->offload.registrations, "register_us",
+		r->offload.registrations
+			? (double)r->offload.register_ns / 1e3 /
+				  (double)r->offload.registrations
+			: 0.0,
 		"unregister_us",
-		r->offload.unregistrations ?
-			(double)r->offload.unregister_ns / 1e3 /
-				(double)r->offload.unregistrations : 0.0);
+		r->offload.unregistrations
+			? (double)r->offload.unregister_ns / 1e3 /
+				  (double)r->offload.unregistrations
+			: 0.0);
 	int rc;
 
 	if (!obj)
@@ -173,10 +182,11 @@ static void avoid_line(struct kvm_script *ks, const struct scenario_cmd *c)
 					 c->partition.ram.range[i].size);
 		break;
 	case SCENARIO_CONNECT:
-		kvm_script_avoid(ks,
-				 c->connect.in.ConnectionInfo
-					 .DoorbellConnectionInfo
-					 .GuestPhysicalAddress, 8);
+		kvm_script_avoid(
+			ks,
+			c->connect.in.ConnectionInfo.DoorbellConnectionInfo
+				.GuestPhysicalAddress,
+			8);
 		break;
 	case SCENARIO_WRITE:
 		kvm_script_avoid(ks, c->write.gpa, c->write.len);
@@ -241,7 +251,8 @@ static int script_partition(void *opaque, struct hvdb *hv,
 	if (rc < 0)
 		fprintf(stderr, "hvdb: run: partition %" PRIu64 ": %s%s%s\n",
 			config->id, strerror(-rc),
-			*kvm_script_error(ks) ? ": " : "", kvm_script_error(ks));
+			*kvm_script_error(ks) ? ": " : "",
+			kvm_script_error(ks));
 	return rc;
 }
 
@@ -316,10 +327,11 @@ static int run_script(const struct run_opts *o)
 	if (o->demo.debug || st.injected)
 		fprintf(stderr,
 			"hvdb: run: %" PRIu64 " guest stores (%" PRIu64
-			" caught in-kernel, %" PRIu64 " of them dropped), %" PRIu64
+			" caught in-kernel, %" PRIu64
+			" of them dropped), %" PRIu64
 			" writes injected into the MMIO path (no single store "
-			"makes them)\n", st.stores,
-			st.offloaded_fires + st.offloaded_drops,
+			"makes them)\n",
+			st.stores, st.offloaded_fires + st.offloaded_drops,
 			st.offloaded_drops, st.injected);
 out:
 	if (in)
@@ -369,10 +381,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->demo.queues = (uint32_t)v;
 			break;
 		case 'w':
-			rc = number("writes", optarg, UINT32_MAX, &o->demo.writes);
+			rc = number("writes", optarg, UINT32_MAX,
+				    &o->demo.writes);
 			break;
 		case 'l':
-			rc = number("offload-limit", optarg, UINT32_MAX - 1, &v);
+			rc = number("offload-limit", optarg, UINT32_MAX - 1,
+				    &v);
 			o->demo.offload_limit = (uint32_t)v;
 			break;
 		case 'n':
@@ -402,7 +416,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 					  argv[optind]);
 	if (!rc && (!o->demo.vcpus || !o->demo.queues))
 		rc = commands_usage_error(argv[0], "--vcpus and --queues must "
-					  "be at least 1");
+						   "be at least 1");
 	return rc;
 }
 

@@ -20,10 +20,10 @@
 
 enum guest_ucall {
 	GUEST_UCALL_NONE = 0,
-	GUEST_UCALL_DONE = 1, /* guest finished; args[0] = writes done */
+	GUEST_UCALL_DONE = 1,	/* guest finished; args[0] = writes done */
 	GUEST_UCALL_ASSERT = 2, /* file:line, args = values, text = expr */
-	GUEST_UCALL_SYNC = 3, /* checkpoint args[0] = GUEST_SYNC_* */
-	GUEST_UCALL_NEXT = 4, /* script mode: give me the next command */
+	GUEST_UCALL_SYNC = 3,	/* checkpoint args[0] = GUEST_SYNC_* */
+	GUEST_UCALL_NEXT = 4,	/* script mode: give me the next command */
 };
 
 enum guest_sync {
@@ -31,22 +31,22 @@ enum guest_sync {
 };
 
 enum guest_cmd {
-	GUEST_CMD_EXIT = 0, /* leave the script loop and report DONE */
+	GUEST_CMD_EXIT = 0,  /* leave the script loop and report DONE */
 	GUEST_CMD_STORE = 1, /* one store of len bytes of value at gpa */
 };
 
 enum guest_mode {
-	GUEST_MODE_DEMO = 1, /* produce into rings, ring doorbells */
+	GUEST_MODE_DEMO = 1,   /* produce into rings, ring doorbells */
 	GUEST_MODE_SCRIPT = 2, /* do the stores the host asks for */
 };
 
-#define GUEST_FLAG_CONNECTS 0x1u /* vCPU 0 connects the doorbells itself */
+#define GUEST_FLAG_CONNECTS 0x1u     /* vCPU 0 connects the doorbells itself */
 #define GUEST_FLAG_HCALL_CHECKS 0x2u /* also try bad hypercalls */
 
 /* One per vCPU, written by the guest before each report. */
 struct guest_mailbox {
 	uint64_t ucall; /* enum guest_ucall */
-	uint64_t file; /* GPA of a NUL-terminated file name, or 0 */
+	uint64_t file;	/* GPA of a NUL-terminated file name, or 0 */
 	uint64_t line;
 	uint64_t text; /* GPA of a NUL-terminated expression, or 0 */
 	uint64_t args[4];
@@ -60,9 +60,9 @@ struct guest_mailbox {
 /* One doorbell queue as the guest sees it. */
 struct guest_queue {
 	uint64_t doorbell; /* GPA */
-	uint64_t value; /* TriggerValue */
-	uint64_t flags; /* HV_DOORBELL_FLAG_* */
-	uint64_t ring; /* GPA of its struct guest_ring */
+	uint64_t value;	   /* TriggerValue */
+	uint64_t flags;	   /* HV_DOORBELL_FLAG_* */
+	uint64_t ring;	   /* GPA of its struct guest_ring */
 	uint32_t port_id;
 	uint32_t conn_id;
 	uint64_t sent; /* doorbell writes the guest made (atomic) */
@@ -88,19 +88,19 @@ struct guest_ring {
 /* The boot page, filled by the host before the first vCPU runs. */
 struct guest_boot {
 	uint64_t magic;
-	uint32_t mode; /* enum guest_mode */
+	uint32_t mode;	/* enum guest_mode */
 	uint32_t flags; /* GUEST_FLAG_* */
 	uint32_t vcpus;
 	uint32_t queues;
 	uint64_t writes; /* per vCPU */
-	uint32_t slots; /* per ring, a power of two */
+	uint32_t slots;	 /* per ring, a power of two */
 	uint32_t pad;
-	uint64_t partition; /* this guest's partition id */
+	uint64_t partition;   /* this guest's partition id */
 	uint64_t queue_table; /* GPA of struct guest_queue[queues] */
-	uint64_t mailbox; /* GPA of struct guest_mailbox[vcpus] */
-	uint64_t hcall_page; /* GPA the guest enables as hypercall page */
+	uint64_t mailbox;     /* GPA of struct guest_mailbox[vcpus] */
+	uint64_t hcall_page;  /* GPA the guest enables as hypercall page */
 	uint64_t hcall_input; /* GPA of a page for hypercall input */
-	uint64_t go; /* vCPU 0 sets it when the others may start */
+	uint64_t go;	      /* vCPU 0 sets it when the others may start */
 };
 
 /* Payload of message (index) of (vcpu) to (queue): checked by the host. */

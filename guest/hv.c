@@ -67,25 +67,27 @@ static void check_bad_calls(struct guest_ctx *c, uint64_t page, uint64_t in)
 
 	GUEST_ASSERT_EQ(c, guest_hypercall(page, code, in + 4, 0) & 0xFFFF,
 			HV_STATUS_INVALID_ALIGNMENT);
-	GUEST_ASSERT_EQ(c, guest_hypercall(page, code | HV_HCALL_FAST, in, 0) &
-				   0xFFFF,
-			HV_STATUS_INVALID_HYPERCALL_INPUT);
-	GUEST_ASSERT_EQ(c, guest_hypercall(page, code | HV_HCALL_REP_COUNT(1),
-					   in, 0) & 0xFFFF,
-			HV_STATUS_INVALID_HYPERCALL_INPUT);
-	GUEST_ASSERT_EQ(c, guest_hypercall(page, code, GUEST_UNBACKED_GPA, 0) &
-				   0xFFFF,
-			HV_STATUS_INVALID_HYPERCALL_INPUT);
+	GUEST_ASSERT_EQ(
+		c, guest_hypercall(page, code | HV_HCALL_FAST, in, 0) & 0xFFFF,
+		HV_STATUS_INVALID_HYPERCALL_INPUT);
+	GUEST_ASSERT_EQ(
+		c,
+		guest_hypercall(page, code | HV_HCALL_REP_COUNT(1), in, 0) &
+			0xFFFF,
+		HV_STATUS_INVALID_HYPERCALL_INPUT);
+	GUEST_ASSERT_EQ(
+		c, guest_hypercall(page, code, GUEST_UNBACKED_GPA, 0) & 0xFFFF,
+		HV_STATUS_INVALID_HYPERCALL_INPUT);
 	GUEST_ASSERT_EQ(c, guest_hypercall(page, 0x7777, in, 0) & 0xFFFF,
 			HV_STATUS_INVALID_HYPERCALL_CODE);
 	/* A fast DisconnectPort of a connection that does not exist: the
 	 * 16-byte input travels in RDX and R8. */
-	GUEST_ASSERT_EQ(c, guest_hypercall(page,
-					   HVCALL_DISCONNECT_PORT |
-						   HV_HCALL_FAST,
-					   HV_PARTITION_ID_SELF,
-					   HV_CONNECTION_ID_MASK) & 0xFFFF,
-			HV_STATUS_INVALID_CONNECTION_ID);
+	GUEST_ASSERT_EQ(
+		c,
+		guest_hypercall(page, HVCALL_DISCONNECT_PORT | HV_HCALL_FAST,
+				HV_PARTITION_ID_SELF, HV_CONNECTION_ID_MASK) &
+			0xFFFF,
+		HV_STATUS_INVALID_CONNECTION_ID);
 }
 
 void guest_hv_connect(struct guest_ctx *c)

@@ -31,11 +31,12 @@ static inline void guest_pause(void)
  * and the CPUID is an ordinary, trapping CPUID. */
 static inline void guest_cpuid(uint32_t leaf, uint32_t r[4])
 {
-	__asm__ volatile(".byte 0x0f, 0x01, 0x3c, 0x25, 0x50, 0x56, 0x4d, 0xff\n\t"
-			 "cpuid"
-			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-			 : "a"(leaf), "c"(0)
-			 : "memory");
+	__asm__ volatile(
+		".byte 0x0f, 0x01, 0x3c, 0x25, 0x50, 0x56, 0x4d, 0xff\n\t"
+		"cpuid"
+		: "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+		: "a"(leaf), "c"(0)
+		: "memory");
 }
 
 static inline uint64_t guest_rdmsr(uint32_t msr)
@@ -49,7 +50,8 @@ static inline uint64_t guest_rdmsr(uint32_t msr)
 static inline void guest_wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr"
-			 : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 :
+			 : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
 			 : "memory");
 }
 
@@ -80,14 +82,14 @@ void guest_fail(struct guest_ctx *c, const char *file, int line,
 		const char *text, uint64_t a, uint64_t b);
 
 /* Reports a failed check with file:line, the expression and two values. */
-#define GUEST_ASSERT(c, cond, a, b)                                        \
-	do {                                                               \
-		if (!(cond))                                               \
-			guest_fail((c), __FILE__, __LINE__, #cond,        \
-				   (uint64_t)(a), (uint64_t)(b));          \
+#define GUEST_ASSERT(c, cond, a, b)                                \
+	do {                                                       \
+		if (!(cond))                                       \
+			guest_fail((c), __FILE__, __LINE__, #cond, \
+				   (uint64_t)(a), (uint64_t)(b));  \
 	} while (0)
 
-#define GUEST_ASSERT_EQ(c, got, want)                                      \
+#define GUEST_ASSERT_EQ(c, got, want) \
 	GUEST_ASSERT(c, (uint64_t)(got) == (uint64_t)(want), got, want)
 
 /* Performs one store of (len) 1, 2, 4 or 8 bytes: one instruction. */

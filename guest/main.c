@@ -62,8 +62,8 @@ static void produce(struct guest_ctx *c)
 		uint64_t qi = (i * b->vcpus + c->vcpu) % b->queues;
 		volatile struct guest_queue *q = &qt[qi];
 		struct guest_ring *r = (void *)q->ring;
-		uint64_t pos = __atomic_fetch_add(&r->head, 1,
-						  __ATOMIC_RELAXED);
+		uint64_t pos =
+			__atomic_fetch_add(&r->head, 1, __ATOMIC_RELAXED);
 		struct guest_slot *s = &r->slot[pos & (slots - 1)];
 
 		/* Wait for the host to free the slot. */

@@ -16,9 +16,9 @@
 #include "vcpu.h"
 
 #define PAGE HVDB_PAGE_SIZE
-#define ROUND_UP(x, a) (((x) + (a) - 1) / (a) * (a))
-#define RING_BYTES                                                     \
-	ROUND_UP(sizeof(struct guest_ring) +                            \
+#define ROUND_UP(x, a) (((x) + (a)-1) / (a) * (a))
+#define RING_BYTES                                                        \
+	ROUND_UP(sizeof(struct guest_ring) +                              \
 			 KVM_DEMO_RING_SLOTS * sizeof(struct guest_slot), \
 		 PAGE)
 #define STACK_BYTES (16u * 1024)
@@ -62,9 +62,9 @@ static void plan_layout(const struct kvm_demo_config *c, struct layout *l)
 
 	l->boot = 0;
 	l->mailbox = PAGE;
-	l->hcall_page = l->mailbox +
-			ROUND_UP(KVM_VM_MAX_VCPUS * sizeof(struct guest_mailbox),
-				 PAGE);
+	l->hcall_page =
+		l->mailbox +
+		ROUND_UP(KVM_VM_MAX_VCPUS * sizeof(struct guest_mailbox), PAGE);
 	l->hcall_input = l->hcall_page + PAGE;
 	l->queues = l->hcall_input + PAGE;
 	l->stacks = l->queues +
@@ -104,7 +104,8 @@ static int create_partition(struct demo *d, const struct layout *l)
 		{ KVM_DEMO_VMM_GPA, l->size },
 		{ KVM_DEMO_RINGS_GPA, (uint64_t)c->queues * RING_BYTES },
 		{ KVM_DEMO_RAM_DOORBELLS_GPA,
-		  ROUND_UP((uint64_t)c->queues * KVM_DEMO_DOORBELL_STRIDE, PAGE) },
+		  ROUND_UP((uint64_t)c->queues * KVM_DEMO_DOORBELL_STRIDE,
+			   PAGE) },
 	};
 	struct hvdb_partition_config pc;
 	enum hvdb_reason reason;
@@ -147,7 +148,8 @@ static int load_guest(struct demo *d, const struct layout *l)
 				    (uint64_t)c->queues * RING_BYTES);
 	if (!rc)
 		rc = kvm_paging_map(d->vm, d->doorbells,
-				    (uint64_t)c->queues * KVM_DEMO_DOORBELL_STRIDE);
+				    (uint64_t)c->queues *
+					    KVM_DEMO_DOORBELL_STRIDE);
 	if (rc < 0)
 		return rc;
 	memcpy(kvm_memory_gpa(d->vm, base + l->image, image), hvdb_guest_image,
@@ -156,8 +158,9 @@ static int load_guest(struct demo *d, const struct layout *l)
 	d->boot = b;
 	b->magic = GUEST_BOOT_MAGIC;
 	b->mode = GUEST_MODE_DEMO;
-	b->flags = c->guest_connects ?
-			   GUEST_FLAG_CONNECTS | GUEST_FLAG_HCALL_CHECKS : 0;
+	b->flags = c->guest_connects
+			   ? GUEST_FLAG_CONNECTS | GUEST_FLAG_HCALL_CHECKS
+			   : 0;
 	b->vcpus = c->vcpus;
 	b->queues = c->queues;
 	b->writes = c->writes;
@@ -170,12 +173,12 @@ static int load_guest(struct demo *d, const struct layout *l)
 	for (uint32_t i = 0; i < c->vcpus; i++) {
 		struct kvm_vcpu *v;
 
-		rc = kvm_vcpu_create(d->vm, i, base + l->image,
-				     base + l->stacks + (i + 1ull) * STACK_BYTES,
-				     base + l->boot,
-				     base + l->mailbox +
-					     i * sizeof(struct guest_mailbox),
-				     &v);
+		rc = kvm_vcpu_create(
+			d->vm, i, base + l->image,
+			base + l->stacks + (i + 1ull) * STACK_BYTES,
+			base + l->boot,
+			base + l->mailbox + i * sizeof(struct guest_mailbox),
+			&v);
 		if (rc < 0)
 			return rc;
 	}
@@ -187,9 +190,8 @@ static int load_guest(struct demo *d, const struct layout *l)
 static int create_queues(struct demo *d, const struct layout *l)
 {
 	const struct kvm_demo_config *c = &d->cfg;
-	volatile struct guest_queue *qt =
-		kvm_memory_gpa(d->vm, KVM_DEMO_VMM_GPA + l->queues,
-			       c->queues * sizeof(*qt));
+	volatile struct guest_queue *qt = kvm_memory_gpa(
+		d->vm, KVM_DEMO_VMM_GPA + l->queues, c->queues * sizeof(*qt));
 	enum hvdb_reason reason = HVDB_REASON_NONE;
 	HV_STATUS st;
 
@@ -213,12 +215,12 @@ static int create_queues(struct demo *d, const struct layout *l)
 		};
 
 		q->gq = &qt[i];
-		q->ring = kvm_memory_gpa(d->vm,
-					 KVM_DEMO_RINGS_GPA + (uint64_t)i * RING_BYTES,
-					 RING_BYTES);
+		q->ring = kvm_memory_gpa(
+			d->vm, KVM_DEMO_RINGS_GPA + (uint64_t)i * RING_BYTES,
+			RING_BYTES);
 		q->gq->ring = KVM_DEMO_RINGS_GPA + (uint64_t)i * RING_BYTES;
-		q->gq->doorbell = d->doorbells +
-				  (uint64_t)i * KVM_DEMO_DOORBELL_STRIDE;
+		q->gq->doorbell =
+			d->doorbells + (uint64_t)i * KVM_DEMO_DOORBELL_STRIDE;
 		q->gq->flags = doorbell_flags(i, (uint64_t *)&q->gq->value);
 		q->gq->port_id = i + 1;
 		q->gq->conn_id = i + 1;
@@ -241,8 +243,8 @@ static int create_queues(struct demo *d, const struct layout *l)
 					       &cn, &reason);
 		}
 		if (st != HV_STATUS_SUCCESS) {
-			snprintf(d->error, sizeof(d->error),
-				 "queue %u: %s %s", i, hvdb_status_name(st),
+			snprintf(d->error, sizeof(d->error), "queue %u: %s %s",
+				 i, hvdb_status_name(st),
 				 hvdb_reason_name(reason));
 			return -EINVAL;
 		}
@@ -296,8 +298,8 @@ static int setup(struct demo *d)
 	int rc;
 
 	plan_layout(&d->cfg, &l);
-	d->doorbells = d->cfg.ram_doorbells ? KVM_DEMO_RAM_DOORBELLS_GPA :
-					      KVM_DEMO_MMIO_DOORBELLS_GPA;
+	d->doorbells = d->cfg.ram_doorbells ? KVM_DEMO_RAM_DOORBELLS_GPA
+					    : KVM_DEMO_MMIO_DOORBELLS_GPA;
 	/* One consumer keeps up with a few queues; two with many. */
 	d->consumers = d->cfg.queues > 64 ? 2 : 1;
 	rc = create_partition(d, &l);

@@ -19,13 +19,13 @@
 #define KVM_DEMO_DOORBELL_STRIDE 8u
 
 struct kvm_demo_config {
-	uint32_t vcpus; /* 1..KVM_VM_MAX_VCPUS */
+	uint32_t vcpus;	 /* 1..KVM_VM_MAX_VCPUS */
 	uint32_t queues; /* >= 1 */
 	uint64_t writes; /* doorbell writes (messages) per vCPU */
-	bool offload; /* false: every doorbell on the MMIO-exit path */
+	bool offload;	 /* false: every doorbell on the MMIO-exit path */
 	uint32_t offload_limit; /* KVM_OFFLOAD_NO_LIMIT for none */
-	bool ram_doorbells; /* doorbells inside guest RAM */
-	bool guest_connects; /* the guest connects through hypercalls */
+	bool ram_doorbells;	/* doorbells inside guest RAM */
+	bool guest_connects;	/* the guest connects through hypercalls */
 	bool debug;
 	/* Called about every 200 ms from the calling thread (may be NULL). */
 	void (*progress)(void *opaque, uint64_t received, uint64_t total);
@@ -34,10 +34,10 @@ struct kvm_demo_config {
 
 struct kvm_demo_queue {
 	enum kvm_offload_path path;
-	uint64_t writes; /* doorbell writes the guest made */
+	uint64_t writes;	/* doorbell writes the guest made */
 	uint64_t notifications; /* eventfd signals read */
-	uint64_t messages; /* ring messages consumed */
-	uint64_t triggers; /* the port's trigger counter */
+	uint64_t messages;	/* ring messages consumed */
+	uint64_t triggers;	/* the port's trigger counter */
 };
 
 struct kvm_demo_result {
@@ -47,8 +47,8 @@ struct kvm_demo_result {
 	uint64_t messages_sent, messages_received, bad_messages;
 	uint32_t offloaded_connections, userspace_connections;
 	struct kvm_offload_stats offload; /* incl. register/unregister cost */
-	struct kvm_demo_queue *queue; /* [queues]; free() it */
-	char error[256]; /* why not ok */
+	struct kvm_demo_queue *queue;	  /* [queues]; free() it */
+	char error[256];		  /* why not ok */
 };
 
 /* Fills (config) with the defaults of `hvdb run`. */

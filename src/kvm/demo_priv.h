@@ -13,14 +13,14 @@
 
 /* Host-side view of one queue. */
 struct demo_queue {
-	struct guest_ring *ring; /* host pointer */
+	struct guest_ring *ring;	 /* host pointer */
 	volatile struct guest_queue *gq; /* host pointer into the table */
-	int efd; /* the port's eventfd */
+	int efd;			 /* the port's eventfd */
 	int path; /* enum kvm_offload_path, atomic once the guest runs */
 	uint64_t notifications; /* consumer-owned */
-	uint64_t messages; /* consumer-owned */
-	uint64_t bad; /* consumer-owned */
-	uint64_t dropped; /* consumer-owned */
+	uint64_t messages;	/* consumer-owned */
+	uint64_t bad;		/* consumer-owned */
+	uint64_t dropped;	/* consumer-owned */
 };
 
 struct demo {
@@ -34,10 +34,10 @@ struct demo {
 	int stop_efd; /* tells consumers to drain and leave */
 	pthread_t vcpu_thread[KVM_VM_MAX_VCPUS];
 	pthread_t consumer_thread[DEMO_CONSUMERS_MAX];
-	uint64_t received; /* atomic: messages consumed so far */
+	uint64_t received;	/* atomic: messages consumed so far */
 	uint32_t vcpus_started; /* atomic: threads demo_fail may kick */
-	uint32_t vcpus_done; /* atomic */
-	int failed; /* atomic: first failure wins the message */
+	uint32_t vcpus_done;	/* atomic */
+	int failed;		/* atomic: first failure wins the message */
 	char error[256];
 };
 

@@ -60,8 +60,8 @@ void demo_result_collect(struct demo *d, struct kvm_demo_result *r)
 		snprintf(r->error, sizeof(r->error), "%s", d->error);
 	else if (!r->queue)
 		snprintf(r->error, sizeof(r->error), "out of memory");
-	else if (!mismatch && (r->messages_sent != want ||
-			       r->messages_received != want))
+	else if (!mismatch &&
+		 (r->messages_sent != want || r->messages_received != want))
 		snprintf(r->error, sizeof(r->error),
 			 "%" PRIu64 " messages sent, %" PRIu64
 			 " received, %" PRIu64 " wanted",

@@ -47,7 +47,8 @@ static void serve(struct demo *d, uint32_t qi)
 	if (eventfd_read(q->efd, &n) == 0) {
 		q->notifications += n;
 		/* Offloaded fires bypass hvdb_write: count them now. */
-		if (__atomic_load_n(&q->path, __ATOMIC_ACQUIRE) == OFFLOAD_KVM &&
+		if (__atomic_load_n(&q->path, __ATOMIC_ACQUIRE) ==
+			    OFFLOAD_KVM &&
 		    kvm_offload_account(d->vm, port, n, &q->dropped) < 0)
 			demo_fail(d, "queue %u: accounting failed", qi);
 	}
@@ -159,10 +160,10 @@ static void wait_vcpus(struct demo *d)
 		nanosleep(&tick, NULL);
 		/* Progress about every 200 ms. */
 		if (d->cfg.progress && ++n % 100 == 0)
-			d->cfg.progress(d->cfg.opaque,
-					__atomic_load_n(&d->received,
-							__ATOMIC_RELAXED),
-					total);
+			d->cfg.progress(
+				d->cfg.opaque,
+				__atomic_load_n(&d->received, __ATOMIC_RELAXED),
+				total);
 	}
 }
 
@@ -182,8 +183,8 @@ int demo_threads_run(struct demo *d)
 	}
 	for (; started_v < d->cfg.vcpus; started_v++) {
 		va[started_v] = (struct vcpu_arg){ d, d->vm->vcpu[started_v] };
-		rc = pthread_create(&d->vcpu_thread[started_v], NULL,
-				    vcpu_main, &va[started_v]);
+		rc = pthread_create(&d->vcpu_thread[started_v], NULL, vcpu_main,
+				    &va[started_v]);
 		if (rc)
 			goto err_threads;
 		__atomic_store_n(&d->vcpus_started, started_v + 1,

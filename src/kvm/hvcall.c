@@ -73,8 +73,10 @@ int kvm_hvcall_create(struct kvm_vm *vm)
 	vm->hvcall = h;
 	rc = vm->caps.user_msr ? install_msr_filter(vm) : -ENOTSUP;
 	if (rc < 0)
-		kvm_vm_debug(vm, "no userspace MSR exits (%s): the guest cannot "
-			     "enable hypercalls", strerror(-rc));
+		kvm_vm_debug(vm,
+			     "no userspace MSR exits (%s): the guest cannot "
+			     "enable hypercalls",
+			     strerror(-rc));
 	return 0;
 }
 
@@ -175,9 +177,9 @@ static bool install_page(struct kvm_vm *vm, uint64_t gpa)
 static void write_hypercall_msr(struct kvm_vm *vm, struct kvm_hvcall *h,
 				struct kvm_run *run)
 {
-	uint64_t v = run->msr.data & (HV_HYPERCALL_GPA_MASK |
-				      HV_HYPERCALL_ENABLE |
-				      HV_HYPERCALL_LOCKED);
+	uint64_t v =
+		run->msr.data & (HV_HYPERCALL_GPA_MASK | HV_HYPERCALL_ENABLE |
+				 HV_HYPERCALL_LOCKED);
 
 	if (h->hypercall & HV_HYPERCALL_LOCKED)
 		return;
@@ -251,8 +253,8 @@ HV_STATUS kvm_hvcall_dispatch(struct kvm_vm *vm, const struct kvm_hcall *hc)
 	if (!len)
 		return HV_STATUS_INVALID_HYPERCALL_CODE;
 	/* None of the port calls is a rep call or has a variable header. */
-	if (hc->reserved_set || hc->var_header || hc->nested ||
-	    hc->rep_count || hc->rep_start)
+	if (hc->reserved_set || hc->var_header || hc->nested || hc->rep_count ||
+	    hc->rep_start)
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
 	if (hc->fast) {
 		/* Fast calls carry 16 bytes: Disconnect and Delete only. */

@@ -28,8 +28,8 @@ struct kvm_hcall {
 	uint16_t rep_count;
 	uint16_t rep_start;
 	bool reserved_set; /* a RsvdZ bit of RCX is set */
-	uint64_t rdx; /* input GPA, or the first 8 bytes of a fast input */
-	uint64_t r8; /* output GPA, or the next 8 bytes */
+	uint64_t rdx;	   /* input GPA, or the first 8 bytes of a fast input */
+	uint64_t r8;	   /* output GPA, or the next 8 bytes */
 };
 
 /* Creates vm->hvcall and installs the MSR filter that sends the two

@@ -64,7 +64,8 @@ static int slot_add(struct kvm_vm *vm, struct kvm_region *r, hvdb_gpa_t gpa,
 		.flags = readonly ? KVM_MEM_READONLY : 0,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
-		.userspace_addr = (uint64_t)(uintptr_t)(r->host + (gpa - r->gpa)),
+		.userspace_addr =
+			(uint64_t)(uintptr_t)(r->host + (gpa - r->gpa)),
 	};
 	uint32_t id;
 	int rc;

@@ -32,9 +32,8 @@ static void miss(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa, unsigned len,
 	vcpu->stats.ram_writes++;
 }
 
-int kvm_mmio_inject_write(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa,
-			  unsigned len, uint64_t value,
-			  struct hvdb_write_outcome *out)
+int kvm_mmio_inject_write(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa, unsigned len,
+			  uint64_t value, struct hvdb_write_outcome *out)
 {
 	struct hvdb_write_outcome o = { 0 };
 	int rc;

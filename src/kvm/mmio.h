@@ -18,8 +18,7 @@ int kvm_mmio_exit(struct kvm_vcpu *vcpu);
 /* The same path for a write that no guest instruction can make (length
  * 3, 5, 6 or 7, or an address a store cannot reach): as if it had exited
  * from (vcpu). Returns the enum hvdb_write_result, or -errno. */
-int kvm_mmio_inject_write(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa,
-			  unsigned len, uint64_t value,
-			  struct hvdb_write_outcome *out);
+int kvm_mmio_inject_write(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa, unsigned len,
+			  uint64_t value, struct hvdb_write_outcome *out);
 
 #endif

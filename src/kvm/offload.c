@@ -20,10 +20,10 @@
 struct offload_conn {
 	struct hvdb_trigger trigger; /* identity, as attached */
 	enum kvm_offload_path path;
-	int efd; /* what the ioeventfds signal; -1 on OFFLOAD_NONE */
+	int efd;	/* what the ioeventfds signal; -1 on OFFLOAD_NONE */
 	bool efd_owned; /* ours (the port had none), closed on detach */
-	bool ram_page; /* holds a read-only reference on its page */
-	bool refused; /* KVM or the fd table said no (not a policy) */
+	bool ram_page;	/* holds a read-only reference on its page */
+	bool refused;	/* KVM or the fd table said no (not a policy) */
 	unsigned nreg;
 	struct kvm_ioeventfd reg[OFFLOAD_MAX_FDS]; /* exactly as assigned */
 	struct offload_conn *next; /* hash chain; under kvm_offload.lock */
@@ -133,8 +133,9 @@ static void offload_try(struct kvm_vm *vm, struct offload_conn *c)
 	if (c->efd < 0) {
 		/* The port has no eventfd: signal one of our own, which
 		 * whoever runs the VM drains (kvm_offload_lookup). */
-		c->efd = hvdb_fault_hit(vm->hv, HVDB_FAULT_KVM_EVENTFD) ?
-				 -1 : eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		c->efd = hvdb_fault_hit(vm->hv, HVDB_FAULT_KVM_EVENTFD)
+				 ? -1
+				 : eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (c->efd < 0) {
 			why = "no eventfd";
 			goto fallback;
@@ -164,7 +165,8 @@ err_undo:
 fallback:
 	c->refused = rc < 0 || !strcmp(why, "no eventfd");
 	kvm_vm_debug(vm, "conn %u stays on the MMIO-exit path: %s (%s)",
-		     c->trigger.connection_id, why, rc < 0 ? strerror(-rc) : "-");
+		     c->trigger.connection_id, why,
+		     rc < 0 ? strerror(-rc) : "-");
 }
 
 static struct offload_conn **bucket_of(struct kvm_offload *o,

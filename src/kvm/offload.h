@@ -17,19 +17,19 @@ struct kvm_vm;
 
 /* Which path catches the writes of one connection. */
 enum kvm_offload_path {
-	OFFLOAD_KVM, /* in-kernel ioeventfd(s) on an eventfd */
+	OFFLOAD_KVM,  /* in-kernel ioeventfd(s) on an eventfd */
 	OFFLOAD_NONE, /* MMIO exit to userspace, hvdb_write() */
 };
 
 #define KVM_OFFLOAD_NO_LIMIT UINT32_MAX
 
 struct kvm_offload_stats {
-	uint32_t offloaded; /* connections now on OFFLOAD_KVM */
-	uint32_t userspace; /* connections now on OFFLOAD_NONE */
-	uint32_t ioeventfds; /* ioeventfds now registered */
-	uint64_t registrations; /* KVM_IOEVENTFD assigns done */
+	uint32_t offloaded;	  /* connections now on OFFLOAD_KVM */
+	uint32_t userspace;	  /* connections now on OFFLOAD_NONE */
+	uint32_t ioeventfds;	  /* ioeventfds now registered */
+	uint64_t registrations;	  /* KVM_IOEVENTFD assigns done */
 	uint64_t unregistrations; /* ... deassigns done */
-	uint64_t register_ns; /* time spent in them */
+	uint64_t register_ns;	  /* time spent in them */
 	uint64_t unregister_ns;
 	uint64_t refused; /* connections KVM refused (fallbacks) */
 };

@@ -15,7 +15,8 @@
 
 int kvm_paging_init(struct kvm_vm *vm, hvdb_gpa_t pool, uint32_t pages)
 {
-	if (!pages || !kvm_memory_gpa(vm, pool, (uint64_t)pages * HVDB_PAGE_SIZE))
+	if (!pages ||
+	    !kvm_memory_gpa(vm, pool, (uint64_t)pages * HVDB_PAGE_SIZE))
 		return -EINVAL;
 	vm->paging.pool = pool;
 	vm->paging.pool_pages = pages;

@@ -71,7 +71,8 @@ int kvm_script_avoid(struct kvm_script *s, hvdb_gpa_t gpa, uint64_t size)
 	struct hvdb_ram_range *grown;
 
 	if (s->avoid_count == s->avoid_cap) {
-		grown = realloc(s->avoid, (s->avoid_cap * 2 + 16) * sizeof(*grown));
+		grown = realloc(s->avoid,
+				(s->avoid_cap * 2 + 16) * sizeof(*grown));
 		if (!grown)
 			return -ENOMEM;
 		s->avoid = grown;
@@ -210,8 +211,8 @@ static struct script_vm *find_vm(struct kvm_script *s, uint64_t partition)
 
 /* A store that exited nowhere: an ioeventfd took it in the kernel, or it
  * was plain RAM. hvdb_match_lookup says which connection, if any. */
-static int in_kernel(struct kvm_script *s, struct script_vm *sv,
-		     hvdb_gpa_t gpa, unsigned len, uint64_t value,
+static int in_kernel(struct kvm_script *s, struct script_vm *sv, hvdb_gpa_t gpa,
+		     unsigned len, uint64_t value,
 		     struct hvdb_write_outcome *out)
 {
 	enum kvm_offload_path path;
@@ -238,8 +239,8 @@ static int in_kernel(struct kvm_script *s, struct script_vm *sv,
 	return rc;
 }
 
-int kvm_script_write(struct kvm_script *s, uint64_t partition,
-		     hvdb_gpa_t gpa, unsigned len, uint64_t value,
+int kvm_script_write(struct kvm_script *s, uint64_t partition, hvdb_gpa_t gpa,
+		     unsigned len, uint64_t value,
 		     struct hvdb_write_outcome *out, bool *injected)
 {
 	struct script_vm *sv = find_vm(s, partition);

@@ -21,8 +21,8 @@ struct kvm_script_config {
 };
 
 struct kvm_script_stats {
-	uint64_t stores; /* writes done by a guest store instruction */
-	uint64_t injected; /* writes injected into the MMIO path */
+	uint64_t stores;	  /* writes done by a guest store instruction */
+	uint64_t injected;	  /* writes injected into the MMIO path */
 	uint64_t offloaded_fires; /* caught by an ioeventfd in the kernel */
 	uint64_t offloaded_drops; /* ... whose port was deleted */
 };
@@ -46,8 +46,8 @@ int kvm_script_partition(struct kvm_script *s,
 /* Performs a `write`: a guest store of (len) bytes when a store can make
  * it, else injected into the MMIO path (*injected set). Returns the enum
  * hvdb_write_result with (out) filled, or -errno. */
-int kvm_script_write(struct kvm_script *s, uint64_t partition,
-		     hvdb_gpa_t gpa, unsigned len, uint64_t value,
+int kvm_script_write(struct kvm_script *s, uint64_t partition, hvdb_gpa_t gpa,
+		     unsigned len, uint64_t value,
 		     struct hvdb_write_outcome *out, bool *injected);
 
 void kvm_script_get_stats(struct kvm_script *s, struct kvm_script_stats *out);

@@ -16,8 +16,8 @@
 #include "vm.h"
 
 #define CR0_LONG 0x80050033ull /* PE MP ET NE WP PG */
-#define CR4_LONG 0x620ull /* PAE OSFXSR OSXMMEXCPT */
-#define EFER_LONG 0x500ull /* LME LMA */
+#define CR4_LONG 0x620ull      /* PAE OSFXSR OSXMMEXCPT */
+#define EFER_LONG 0x500ull     /* LME LMA */
 #define SEL_CODE 0x10
 #define SEL_DATA 0x18
 #define CPUID_MAX_ENTRIES 256
@@ -51,12 +51,20 @@ static int set_long_mode(struct kvm_vcpu *vcpu, uint64_t rip, uint64_t rsp,
 			 uint64_t arg)
 {
 	struct kvm_segment code = {
-		.limit = 0xFFFFFFFF, .selector = SEL_CODE, .type = 11,
-		.present = 1, .s = 1, .l = 1, .g = 1,
+		.limit = 0xFFFFFFFF,
+		.selector = SEL_CODE,
+		.type = 11,
+		.present = 1,
+		.s = 1,
+		.l = 1,
+		.g = 1,
 	};
 	struct kvm_segment data = code;
 	struct kvm_regs regs = {
-		.rip = rip, .rsp = rsp, .rdi = vcpu->index, .rsi = arg,
+		.rip = rip,
+		.rsp = rsp,
+		.rdi = vcpu->index,
+		.rsi = arg,
 		.rflags = 2,
 	};
 	struct kvm_sregs sregs;
@@ -108,8 +116,8 @@ int kvm_vcpu_create(struct kvm_vm *vm, uint32_t index, uint64_t rip,
 	if (rc < 0)
 		goto err_free;
 	vcpu->fd = rc;
-	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED, vcpu->fd, 0);
+	vcpu->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 vcpu->fd, 0);
 	if (vcpu->run == MAP_FAILED) {
 		rc = -errno;
 		goto err_close;

@@ -16,10 +16,10 @@ struct kvm_run;
 /* Exit counters of one vCPU; only its own thread writes them. */
 struct kvm_vcpu_stats {
 	uint64_t exits;
-	uint64_t mmio_fires; /* MMIO writes that fired through hvdb_write */
+	uint64_t mmio_fires;   /* MMIO writes that fired through hvdb_write */
 	uint64_t mmio_dropped; /* ... that matched a deleted port */
-	uint64_t mmio_misses; /* ... that matched nothing */
-	uint64_t ram_writes; /* misses performed on guest RAM */
+	uint64_t mmio_misses;  /* ... that matched nothing */
+	uint64_t ram_writes;   /* misses performed on guest RAM */
 	uint64_t hypercalls;
 };
 

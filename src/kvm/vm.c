@@ -29,8 +29,7 @@ void kvm_vm_debug(struct kvm_vm *vm, const char *fmt, ...)
 	va_end(ap);
 }
 
-int kvm_vm_fd_ioctl(struct kvm_vm *vm, int fd, unsigned long request,
-		    void *arg)
+int kvm_vm_fd_ioctl(struct kvm_vm *vm, int fd, unsigned long request, void *arg)
 {
 	int rc;
 
@@ -58,7 +57,8 @@ static void probe_caps(struct kvm_vm *vm)
 	int slots = check_cap(vm, KVM_CAP_NR_MEMSLOTS);
 
 	c->ioeventfd = check_cap(vm, KVM_CAP_IOEVENTFD) > 0;
-	c->ioeventfd_any_length = check_cap(vm, KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0;
+	c->ioeventfd_any_length =
+		check_cap(vm, KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0;
 	c->readonly_mem = check_cap(vm, KVM_CAP_READONLY_MEM) > 0;
 	c->user_msr = check_cap(vm, KVM_CAP_X86_USER_SPACE_MSR) > 0 &&
 		      check_cap(vm, KVM_CAP_X86_MSR_FILTER) > 0;
@@ -67,10 +67,11 @@ static void probe_caps(struct kvm_vm *vm)
 	c->max_vcpus = (uint32_t)check_cap(vm, KVM_CAP_MAX_VCPUS);
 	if (!c->max_vcpus)
 		c->max_vcpus = 4;
-	kvm_vm_debug(vm, "caps: ioeventfd %d any-length %d readonly %d "
-		     "user-msr %d memslots %u vcpus %u", c->ioeventfd,
-		     c->ioeventfd_any_length, c->readonly_mem, c->user_msr,
-		     c->nr_memslots, c->max_vcpus);
+	kvm_vm_debug(vm,
+		     "caps: ioeventfd %d any-length %d readonly %d "
+		     "user-msr %d memslots %u vcpus %u",
+		     c->ioeventfd, c->ioeventfd_any_length, c->readonly_mem,
+		     c->user_msr, c->nr_memslots, c->max_vcpus);
 }
 
 int kvm_vm_create(const struct kvm_vm_config *config, struct kvm_vm **out)

@@ -37,7 +37,7 @@ struct kvm_region {
 	hvdb_gpa_t gpa;
 	uint64_t size;
 	uint8_t *host;
-	bool splittable; /* partition RAM: RAM doorbells may split it */
+	bool splittable;	/* partition RAM: RAM doorbells may split it */
 	struct kvm_ro_page *ro; /* sorted by gpa; under mem_lock */
 	size_t ro_count, ro_cap;
 	uint32_t *slots; /* slot ids now mapping it; under mem_lock */
@@ -57,7 +57,7 @@ struct kvm_vm_caps {
 struct kvm_vm_config {
 	struct hvdb *hv;
 	uint64_t partition; /* the hvdb guest partition this VM runs */
-	bool debug; /* log fallbacks and slot changes to stderr */
+	bool debug;	    /* log fallbacks and slot changes to stderr */
 };
 
 struct kvm_vm {
@@ -73,7 +73,7 @@ struct kvm_vm {
 	struct kvm_region region[KVM_VM_MAX_REGIONS];
 	size_t region_count;
 	pthread_mutex_t mem_lock; /* read-only pages and memory slots */
-	uint8_t *slot_used; /* caps.nr_memslots flags; under mem_lock */
+	uint8_t *slot_used;	  /* caps.nr_memslots flags; under mem_lock */
 	struct kvm_paging paging;
 	struct kvm_vcpu *vcpu[KVM_VM_MAX_VCPUS];
 	uint32_t vcpu_count;

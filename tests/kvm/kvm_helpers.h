@@ -22,14 +22,14 @@
 #define GUEST 2u
 
 /* Skips the test (visibly) when /dev/kvm cannot be opened. */
-#define TEST_REQUIRE_KVM()                                                 \
-	do {                                                               \
-		int fd_ = open("/dev/kvm", O_RDWR);                        \
-		if (fd_ < 0) {                                             \
-			print_message("SKIP: /dev/kvm is not usable\n");   \
-			skip();                                            \
-		}                                                          \
-		close(fd_);                                                \
+#define TEST_REQUIRE_KVM()                                               \
+	do {                                                             \
+		int fd_ = open("/dev/kvm", O_RDWR);                      \
+		if (fd_ < 0) {                                           \
+			print_message("SKIP: /dev/kvm is not usable\n"); \
+			skip();                                          \
+		}                                                        \
+		close(fd_);                                              \
 	} while (0)
 
 /* A hypervisor with guest partition 2 (RAM 0..1 MiB, ConnectPort
@@ -96,7 +96,8 @@ static inline void connect_up(struct kvm_env *e, HV_CONNECTION_ID id,
 		.PortPartition = HVDB_ROOT_PARTITION_ID,
 		.PortId = port,
 		.ConnectionInfo.PortType = HvPortTypeDoorbell,
-		.ConnectionInfo.DoorbellConnectionInfo.GuestPhysicalAddress = gpa,
+		.ConnectionInfo.DoorbellConnectionInfo.GuestPhysicalAddress =
+			gpa,
 		.ConnectionInfo.DoorbellConnectionInfo.TriggerValue = value,
 		.ConnectionInfo.DoorbellConnectionInfo.Flags = flags,
 	};

@@ -89,7 +89,7 @@ static void test_ioeventfd_shapes(void **state)
 	static const struct {
 		uint64_t value, flags;
 		uint32_t want; /* ioeventfds */
-		unsigned len; /* of a store that fires it */
+		unsigned len;  /* of a store that fires it */
 	} shapes[] = {
 		{ 5, DWORD, 1, 4 },
 		{ 0x1234, HV_DOORBELL_FLAG_TRIGGER_SIZE_ANY, 3, 2 }, /* 2,4,8 */
@@ -130,8 +130,8 @@ static void deleted_port(bool offload)
 
 	kvm_env_up(&e, offload);
 	port_up(&e, 1);
-	connect_up(&e, 1, 1, MMIO_DB, 0, HV_DOORBELL_FLAG_TRIGGER_SIZE_ANY |
-						 ANY_VALUE);
+	connect_up(&e, 1, 1, MMIO_DB, 0,
+		   HV_DOORBELL_FLAG_TRIGGER_SIZE_ANY | ANY_VALUE);
 	assert_int_equal(hvdb_port_delete(e.hv, 1, &del, NULL),
 			 HV_STATUS_SUCCESS);
 	assert_int_equal(store(&e, MMIO_DB, 2, 3), HVDB_WRITE_DROPPED);
@@ -207,10 +207,13 @@ static void test_hypercall_decode(void **state)
 	in->PortPartition = 1;
 	in->PortId = 1;
 	in->ConnectionInfo.PortType = HvPortTypeDoorbell;
-	in->ConnectionInfo.DoorbellConnectionInfo.GuestPhysicalAddress = MMIO_DB;
+	in->ConnectionInfo.DoorbellConnectionInfo.GuestPhysicalAddress =
+		MMIO_DB;
 	in->ConnectionInfo.DoorbellConnectionInfo.Flags = DWORD | ANY_VALUE;
-	assert_int_equal(hcall(&e, 0x96, 0x5004, 0), HV_STATUS_INVALID_ALIGNMENT);
-	assert_int_equal(hcall(&e, 0x96, 0x5FF8, 0), HV_STATUS_INVALID_ALIGNMENT);
+	assert_int_equal(hcall(&e, 0x96, 0x5004, 0),
+			 HV_STATUS_INVALID_ALIGNMENT);
+	assert_int_equal(hcall(&e, 0x96, 0x5FF8, 0),
+			 HV_STATUS_INVALID_ALIGNMENT);
 	assert_int_equal(hcall(&e, 0x96, 0x200000, 0),
 			 HV_STATUS_INVALID_HYPERCALL_INPUT);
 	assert_int_equal(hcall(&e, 0x96 | 1u << 16, 0x5000, 0),
@@ -252,7 +255,8 @@ static void test_fault_walk_connect(void **state)
 			.PortPartition = 1,
 			.PortId = 1,
 			.ConnectionInfo.PortType = HvPortTypeDoorbell,
-			.ConnectionInfo.DoorbellConnectionInfo = { 0x3000, 5, 0 },
+			.ConnectionInfo.DoorbellConnectionInfo = { 0x3000, 5,
+								   0 },
 		};
 		HV_STATUS s;
 		int want;
@@ -260,7 +264,8 @@ static void test_fault_walk_connect(void **state)
 		hvdb_fault_arm(e.hv, n);
 		s = hvdb_port_connect(e.hv, 1, &in, NULL);
 		hvdb_fault_arm(e.hv, 0);
-		want = s == HV_STATUS_SUCCESS ? HVDB_WRITE_FIRE : HVDB_WRITE_MISS;
+		want = s == HV_STATUS_SUCCESS ? HVDB_WRITE_FIRE
+					      : HVDB_WRITE_MISS;
 		assert_int_equal(store(&e, 0x3000, 1, 5), want);
 		if (s == HV_STATUS_SUCCESS)
 			disconnect(&e, 1);

@@ -21,8 +21,8 @@ static void run_ok(struct kvm_demo_config *c, struct kvm_demo_result *r)
 	assert_int_equal(r->offloaded + r->userspace, r->fired);
 }
 
-static void config(struct kvm_demo_config *c, uint32_t vcpus,
-		   uint32_t queues, uint64_t writes)
+static void config(struct kvm_demo_config *c, uint32_t vcpus, uint32_t queues,
+		   uint64_t writes)
 {
 	kvm_demo_config_init(c);
 	c->vcpus = vcpus;
@@ -93,8 +93,9 @@ static void test_guest_connects(void **state)
 		c.guest_connects = true;
 		c.offload = offload;
 		run_ok(&c, &r);
-		assert_int_equal(offload ? r.offloaded_connections :
-					   r.userspace_connections, 6);
+		assert_int_equal(offload ? r.offloaded_connections
+					 : r.userspace_connections,
+				 6);
 		free(r.queue);
 	}
 }
