@@ -33,11 +33,6 @@ unsigned conninfo_extent(uint64_t flags)
 	return w > 0 ? (unsigned)w : 1;
 }
 
-bool conninfo_value_fits(uint64_t value, unsigned width)
-{
-	return width >= 8 || (value >> (8 * width)) == 0;
-}
-
 void hvdb_conninfo_encode(const HV_CONNECTION_INFO *info, uint8_t out[32])
 {
 	memcpy(out, info, sizeof(*info));

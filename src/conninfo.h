@@ -10,8 +10,12 @@
  * 11): the size in bytes, 1 for SIZE_ANY. Only for valid size codes. */
 unsigned conninfo_extent(uint64_t flags);
 
-/* True when (value) fits in (width) bytes (width 1..8). */
-bool conninfo_value_fits(uint64_t value, unsigned width);
+/* True when (value) fits in (width) bytes (width 1..8). Inline: every
+ * hvdb_write checks its value with it. */
+static inline bool conninfo_value_fits(uint64_t value, unsigned width)
+{
+	return width >= 8 || (value >> (8 * width)) == 0;
+}
 
 /* SPEC §3 Connect 8-10: flags, size code, value width. Returns the first
  * failing reason or HVDB_REASON_NONE. */

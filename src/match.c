@@ -77,8 +77,11 @@ static inline struct connection *first_at(struct hvdb *hv,
 	return next_at(it, c, partition, gpa);
 }
 
-struct connection *match_find(struct hvdb *hv, uint64_t partition,
-			      hvdb_gpa_t gpa, unsigned len, uint64_t value)
+/* The connection at (partition, gpa) that the write matches, or NULL.
+ * Called under rcu_read_lock. */
+static inline struct connection *match_find(struct hvdb *hv, uint64_t partition,
+					    hvdb_gpa_t gpa, unsigned len,
+					    uint64_t value)
 {
 	struct oatable_iter it;
 	struct connection *c;

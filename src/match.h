@@ -33,19 +33,16 @@ static inline uint64_t match_trigger_flags(const struct match_trigger *t)
 static inline bool match_trigger_hit(const struct match_trigger *t,
 				     unsigned len, uint64_t value)
 {
-	return (t->any_size || t->width == len) &&
-	       (t->any_value || t->value == value);
+	/* bitwise, not ||/&&: the flags of the connection a write hits are
+	 * unpredictable, so branches on them would mispredict */
+	return (t->any_size | (t->width == len)) &
+	       (t->any_value | (t->value == value));
 }
 
 /* SPEC §4: true when some single write could match both (a) and (b), which
  * sit at the same GPA of the same partition. */
 bool match_triggers_conflict(const struct match_trigger *a,
 			     const struct match_trigger *b);
-
-/* The connection at (partition, gpa) that the write matches, or NULL.
- * Called under rcu_read_lock. */
-struct connection *match_find(struct hvdb *hv, uint64_t partition,
-			      hvdb_gpa_t gpa, unsigned len, uint64_t value);
 
 /* True when (t) conflicts with a connection already indexed. Called under
  * hv->lock. */
