@@ -11,7 +11,21 @@
  * take no lock and may run on any number of threads at once, concurrently
  * with the mutating calls. After hvdb_port_disconnect() or
  * hvdb_port_delete() returns, no write that starts later fires the
- * connection (or the port).
+ * connection (or the port). Lock-free readers use liburcu's "bp" flavour:
+ * threads need no registration. Functions taking no handle are pure and
+ * may run on any thread.
+ *
+ * Results come in three kinds, by function:
+ *  - HV_STATUS: the four port hypercalls and hvdb_partition_create().
+ *    HV_STATUS_SUCCESS (0) or the status of the first failing check, with
+ *    *reason set to an enum hvdb_reason (reason may be NULL);
+ *  - int: 0 (or a count, or an enum hvdb_write_result) on success, or a
+ *    negative errno value (-EINVAL, -ENOENT, -EBUSY, -ENOMEM, ...);
+ *  - pointers: NULL on failure.
+ * No function prints, exits or aborts. Ownership: the caller owns what it
+ * passes in (inputs are copied unless a comment says otherwise); what a
+ * function returns through a pointer is static, or the caller's to free
+ * when the comment says so.
  */
 #ifndef HVDB_HVDB_H
 #define HVDB_HVDB_H
@@ -110,25 +124,34 @@ enum hvdb_reason { HVDB_REASONS(HVDB_REASON_ENUM_) HVDB_REASON_MAX };
 #undef HVDB_REASON_ENUM_
 /* clang-format on */
 
-/* Stable reason name ("crosses-page"); "?" for out-of-range values. */
+/* Stable reason name ("crosses-page", "ok" for HVDB_REASON_NONE); "?" for
+ * out-of-range values. The names are part of the interface (scripts and
+ * tests match them) and never change. Static strings; any thread. */
 HVDB_API const char *hvdb_reason_name(enum hvdb_reason reason);
-/* Human message for a reason; "?" for out-of-range values. */
+/* Human message for a reason (may be reworded between releases); "?" for
+ * out-of-range values. Static string; any thread. */
 HVDB_API const char *hvdb_reason_message(enum hvdb_reason reason);
-/* "HV_STATUS_INVALID_PARAMETER" for 0x5; NULL for an unknown status. */
+/* "HV_STATUS_INVALID_PARAMETER" for 0x5, for every HV_STATUS_* of
+ * hvdef.h; NULL for any other value. Static string; any thread. */
 HVDB_API const char *hvdb_status_name(HV_STATUS status);
 
 /* ------------------------------------------------------------------ */
 /* HV_CONNECTION_INFO on its own (no hypervisor needed).              */
 /* ------------------------------------------------------------------ */
 
-/* Width in bytes of a trigger size code: 0 for SIZE_ANY, 1/2/4/8, or -1 for
- * the invalid codes 5..7. */
+/* Width in bytes of the trigger size code in (flags) (bits 0-2; other bits
+ * are ignored): 0 for SIZE_ANY, 1/2/4/8, or -1 for the invalid codes
+ * 5..7. Pure; any thread. */
 HVDB_API int hvdb_trigger_size_width(uint64_t flags);
-/* "any", "byte", "word", "dword", "qword" or "invalid". */
+/* Name of the trigger size code in (flags): "any", "byte", "word",
+ * "dword", "qword" or "invalid" (codes 5..7), as `hvdb decode --json`
+ * prints it. Static string; any thread. */
 HVDB_API const char *hvdb_trigger_size_name(uint64_t flags);
 
-/* Copy of the 32 ABI bytes (little-endian) to and from the struct.
- * hvdb_conninfo_decode returns 0, or -EINVAL when (len) != 32. */
+/* Copy of the 32 ABI bytes (little-endian, memory order) to and from the
+ * struct, on any host byte order. Neither validates the fields: see
+ * hvdb_conninfo_problems(). hvdb_conninfo_decode returns 0, or -EINVAL
+ * when (len) != 32 (then *info is untouched). Pure; any thread. */
 HVDB_API void hvdb_conninfo_encode(const HV_CONNECTION_INFO *info,
 				   uint8_t out[32]);
 HVDB_API int hvdb_conninfo_decode(const uint8_t *bytes, size_t len,
@@ -136,13 +159,19 @@ HVDB_API int hvdb_conninfo_decode(const uint8_t *bytes, size_t len,
 
 /* The checks of SPEC §3 ConnectPort that need no partition, in order:
  * unsupported-port-type, reserved-nonzero (Padding), reserved-flags,
- * bad-trigger-size, value-too-wide, crosses-page. Writes up to (max)
- * failing reasons to (out) and returns how many failed (may exceed max). */
+ * bad-trigger-size, value-too-wide, crosses-page. Unlike ConnectPort, it
+ * does not stop at the first: writes up to (max) failing reasons to (out)
+ * (which may be NULL when max is 0) and returns how many failed, which
+ * may exceed max; 0 means valid as far as these checks go. HVDB_REASON_MAX
+ * entries always suffice. Pure; any thread. */
 HVDB_API size_t hvdb_conninfo_problems(const HV_CONNECTION_INFO *info,
 				       enum hvdb_reason *out, size_t max);
 
-/* Writes a multi-line human description (fields, flag meaning, problems)
- * to (buf); returns what snprintf would, or -1. */
+/* Writes a multi-line human description (fields, flag meaning, problems,
+ * as `hvdb decode` prints it) to (buf) of (size) bytes, NUL-terminated
+ * and truncated like snprintf. Returns the length the whole text needs
+ * (call with NULL, 0 to size a buffer), or -1 on an output error. The text
+ * is for people: its layout may change. Pure; any thread. */
 HVDB_API int hvdb_conninfo_describe(const HV_CONNECTION_INFO *info, char *buf,
 				    size_t size);
 
@@ -156,10 +185,19 @@ struct hvdb_config {
 	uint32_t root_vp_count; /* VPs of the root partition, default 1 */
 };
 
-/* New hypervisor with the root partition (id 1, every privilege).
- * (config) may be NULL for defaults. Returns NULL when out of memory. */
+/* New hypervisor with the root partition (id 1, every privilege, 1 VP or
+ * config->root_vp_count; 0 means 1) and its notification rings. (config)
+ * may be NULL for defaults and is not kept. Returns the handle, owned by
+ * the caller until hvdb_destroy(), or NULL when out of memory or
+ * root_vp_count is HV_ANY_VP. Handles share nothing: any number may live
+ * in one process. */
 HVDB_API struct hvdb *hvdb_create(const struct hvdb_config *config);
-/* Frees everything. No other call on (hv) may be running or start. */
+/* Disconnects every connection (running each backend's detach, so a VMM
+ * destroys (hv) before the VMs whose ioeventfds it registered), deletes
+ * every port and partition, waits for pending RCU reclamation and frees
+ * everything. NULL is a no-op. No other call on (hv) may be running or
+ * start, including hvdb_write() on vCPU threads and callbacks. Eventfds
+ * set on ports are not closed: they are the caller's. */
 HVDB_API void hvdb_destroy(struct hvdb *hv);
 
 struct hvdb_ram_range {
@@ -177,47 +215,105 @@ struct hvdb_partition_config {
 	uint32_t connection_limit; /* default HVDB_DEFAULT_CONNECTION_LIMIT */
 };
 
-/* Fills (config) with the defaults for partition (id). */
+/* Fills all of (config) with the defaults for partition (id): 1 VP, 48 GPA
+ * bits, no privileges, no RAM, HVDB_DEFAULT_CONNECTION_LIMIT. Pure. */
 HVDB_API void hvdb_partition_config_init(struct hvdb_partition_config *config,
 					 uint64_t id);
-/* Creates a guest partition. HV_STATUS_INVALID_PARTITION_ID
- * partition-exists; HV_STATUS_INVALID_PARAMETER bad-partition-config;
- * HV_STATUS_INSUFFICIENT_MEMORY out-of-memory. */
+/* Creates a guest partition from (config), copying it (RAM ranges
+ * included). (reason) may be NULL. In this order:
+ *  HV_STATUS_INVALID_PARAMETER bad-partition-config: id 0 or
+ *    HV_PARTITION_ID_SELF, vp_count 0 or HV_ANY_VP, gpa_bits outside
+ *    12..64, ram NULL with ram_count > 0, a RAM range empty, past the GPA
+ *    width or overlapping another;
+ *  HV_STATUS_INVALID_PARTITION_ID partition-exists (the root, id 1,
+ *    always exists);
+ *  HV_STATUS_INSUFFICIENT_MEMORY out-of-memory.
+ * Takes the handle's lock. Partitions live until hvdb_destroy(). */
 HVDB_API HV_STATUS hvdb_partition_create(
 	struct hvdb *hv, const struct hvdb_partition_config *config,
 	enum hvdb_reason *reason);
+/* Whether partition (id) exists (the root always does). Lock-free. */
 HVDB_API bool hvdb_partition_exists(struct hvdb *hv, uint64_t id);
 
 /* ------------------------------------------------------------------ */
 /* The four port hypercalls, typed (SPEC §3).                         */
 /* ------------------------------------------------------------------ */
-/* (caller) is the calling partition. (reason) may be NULL. Each returns
- * HV_STATUS_SUCCESS or the status of the first failing SPEC §3 check and
- * sets *reason to its name; a refused call changes nothing. */
+/* (caller) is the calling partition: the root (HVDB_ROOT_PARTITION_ID) may
+ * act on any partition; a guest only on itself (named by its id or
+ * HV_PARTITION_ID_SELF) and only with the call's privilege. (in) is read,
+ * not kept. (reason) may be NULL. Each returns HV_STATUS_SUCCESS (reason
+ * HVDB_REASON_NONE) or the status of the first failing SPEC §3 check and
+ * sets *reason; a refused call changes nothing. Each takes the handle's
+ * lock; writes on other threads keep running meanwhile. */
 
-/* HvCallCreatePort. */
+/* HvCallCreatePort: a doorbell port (PortId) in the root partition,
+ * notifying (TargetVp, TargetSint) and offered to ConnectionPartition
+ * (0: any partition). Refusals, in order:
+ *  HV_STATUS_ACCESS_DENIED no-create-port-privilege;
+ *  HV_STATUS_INVALID_PARTITION_ID unknown-partition;
+ *  HV_STATUS_INVALID_PORT_ID bad-port-id (bits 24-31 set), port-id-in-use;
+ *  HV_STATUS_INVALID_PARAMETER unsupported-port-type (PortType != 4);
+ *  HV_STATUS_ACCESS_DENIED doorbell-port-requires-root;
+ *  HV_STATUS_INVALID_PARAMETER reserved-nonzero (ReservedZ, Padding, VTLs),
+ *    bad-sint (TargetSint 0 or > 15);
+ *  HV_STATUS_INVALID_VP_INDEX bad-vp (neither HV_ANY_VP nor a VP of the
+ *    root);
+ *  HV_STATUS_INSUFFICIENT_MEMORY out-of-memory.
+ * The new port has no eventfd and no callback: set them before connecting
+ * if a backend should see the eventfd. */
 HVDB_API HV_STATUS hvdb_port_create(struct hvdb *hv, uint64_t caller,
 				    const HV_INPUT_CREATE_PORT *in,
 				    enum hvdb_reason *reason);
-/* HvCallConnectPort. The connection gets the partition's backend attached
- * (if any) before it becomes visible to writes. */
+/* HvCallConnectPort: connection ConnectionId of ConnectionPartition,
+ * triggered by the doorbell that ConnectionInfo describes, to port PortId
+ * of the root. The partition's backend (if any) attaches the trigger
+ * before the connection becomes visible to writes. Refusals, in order:
+ *  HV_STATUS_ACCESS_DENIED no-connect-port-privilege;
+ *  HV_STATUS_INVALID_PARTITION_ID unknown-partition;
+ *  HV_STATUS_INVALID_CONNECTION_ID bad-connection-id (bits 24-31 set),
+ *    connection-id-in-use;
+ *  HV_STATUS_INVALID_PORT_ID unknown-port;
+ *  HV_STATUS_ACCESS_DENIED port-not-offered;
+ *  HV_STATUS_INVALID_PARAMETER port-type-mismatch, reserved-nonzero
+ *    (Padding, VTL, reserved fields), reserved-flags, bad-trigger-size,
+ *    value-too-wide, gpa-out-of-range, crosses-page, trigger-conflict
+ *    (some write could match this and an existing connection, SPEC §4);
+ *  HV_STATUS_INSUFFICIENT_MEMORY connection-limit, out-of-memory,
+ *    backend-failure (the backend's attach returned an error). */
 HVDB_API HV_STATUS hvdb_port_connect(struct hvdb *hv, uint64_t caller,
 				     const HV_INPUT_CONNECT_PORT *in,
 				     enum hvdb_reason *reason);
-/* HvCallDisconnectPort. On return no later write matches it; the id is
- * free. */
+/* HvCallDisconnectPort: removes the connection and runs the backend's
+ * detach. On return no write that starts later matches it and its id is
+ * free; writes already running may still fire it once, and its memory is
+ * reclaimed after they finish (RCU). Refusals, in order:
+ *  HV_STATUS_ACCESS_DENIED no-connect-port-privilege;
+ *  HV_STATUS_INVALID_PARTITION_ID unknown-partition;
+ *  HV_STATUS_INVALID_PARAMETER reserved-nonzero (Flags bits 1-31; bit 0,
+ *    IsDoorbell, may be 0 or 1);
+ *  HV_STATUS_INVALID_CONNECTION_ID unknown-connection. */
 HVDB_API HV_STATUS hvdb_port_disconnect(struct hvdb *hv, uint64_t caller,
 					const HV_INPUT_DISCONNECT_PORT *in,
 					enum hvdb_reason *reason);
-/* HvCallDeletePort. Connections to the port stay (ids, triggers, conflicts)
- * but their writes are dropped until they are disconnected. */
+/* HvCallDeletePort. Connections to the port stay (ids, triggers, conflicts,
+ * backend attachment) but their writes are dropped (HVDB_WRITE_DROPPED)
+ * until they are disconnected; a new port with the same id never gets
+ * them back. The port's counters, eventfd and callback go with it.
+ * Refusals, in order:
+ *  HV_STATUS_ACCESS_DENIED no-create-port-privilege;
+ *  HV_STATUS_INVALID_PARTITION_ID unknown-partition;
+ *  HV_STATUS_INVALID_PARAMETER reserved-nonzero (Reserved);
+ *  HV_STATUS_INVALID_PORT_ID unknown-port. */
 HVDB_API HV_STATUS hvdb_port_delete(struct hvdb *hv, uint64_t caller,
 				    const HV_INPUT_DELETE_PORT *in,
 				    enum hvdb_reason *reason);
 
-/* The same four calls from raw little-endian input bytes. Unknown (code) →
+/* The same four calls from raw little-endian input bytes (the
+ * HV_INPUT_* layouts of hvdef.h, as a guest puts them in its input page;
+ * no alignment needed). Checked before any handler runs: unknown (code) →
  * HV_STATUS_INVALID_HYPERCALL_CODE unknown-hypercall-code; (len) not the
- * input size → HV_STATUS_INVALID_HYPERCALL_INPUT bad-input-length. */
+ * input size of that call → HV_STATUS_INVALID_HYPERCALL_INPUT
+ * bad-input-length. Otherwise the result of the typed call. */
 HVDB_API HV_STATUS hvdb_hypercall(struct hvdb *hv, uint64_t caller,
 				  uint16_t code, const void *input, size_t len,
 				  enum hvdb_reason *reason);
@@ -239,14 +335,20 @@ struct hvdb_write_outcome {
 };
 
 /* A guest write of (len) 1..8 bytes whose little-endian value is (value)
- * at (gpa) in (partition). Fires at most one connection (delivering to its
- * port) and returns an hvdb_write_result, filling (out) unless NULL on a
- * fire or drop. -EINVAL when len is not 1..8 or value does not fit. */
+ * at (gpa) in (partition): what a VMM calls on an MMIO exit (or a write
+ * fault on a doorbell page). Fires at most one connection: the port's
+ * counter grows, its eventfd is signalled, its callback runs on this
+ * thread, and its id is queued on the notification ring. Returns
+ * HVDB_WRITE_FIRE, HVDB_WRITE_DROPPED (the port was deleted; nothing is
+ * delivered) or HVDB_WRITE_MISS (no match, or no such partition: treat it
+ * as an ordinary MMIO or RAM write), filling (out) unless NULL on a fire
+ * or drop. -EINVAL when len is not 1..8 or value does not fit in len
+ * bytes. Lock-free, allocation-free; any number of threads. */
 HVDB_API int hvdb_write(struct hvdb *hv, uint64_t partition, hvdb_gpa_t gpa,
 			unsigned len, uint64_t value,
 			struct hvdb_write_outcome *out);
 /* As hvdb_write, but only says what would happen: delivers nothing,
- * changes no counter. */
+ * changes no counter, queues nothing. Same results; lock-free. */
 HVDB_API int hvdb_match_lookup(struct hvdb *hv, uint64_t partition,
 			       hvdb_gpa_t gpa, unsigned len, uint64_t value,
 			       struct hvdb_write_outcome *out);
@@ -261,37 +363,54 @@ struct hvdb_port_stats {
 	uint64_t offloaded; /* fires counted by hvdb_port_account_offloaded */
 };
 
-/* Counters of live port (port_id) of the root partition. -ENOENT when no
- * such port. */
+/* Copies the counters of live port (port_id) of the root partition to
+ * (stats): 0, or -ENOENT when no such port (never created, or deleted).
+ * Lock-free; counters read while writes run are each exact but not one
+ * instant. */
 HVDB_API int hvdb_port_stats(struct hvdb *hv, HV_PORT_ID port_id,
 			     struct hvdb_port_stats *stats);
 
 /* Eventfd signalled once per fire (fd -1 to clear). The caller owns fd and
- * keeps it open while set. Backends register it for in-kernel matching, so
- * set it before connecting. -ENOENT when no such port. */
+ * keeps it open while set (libhvdb never closes it). Backends register
+ * the eventfd a port has when a connection is made (hvdb_trigger.eventfd)
+ * for in-kernel matching, so set it before connecting: connections made
+ * earlier keep the old one in the backend. 0, or -ENOENT when no such
+ * port. Takes the handle's lock. */
 HVDB_API int hvdb_port_set_eventfd(struct hvdb *hv, HV_PORT_ID port_id, int fd);
 
 typedef void (*hvdb_port_callback_fn)(void *opaque, HV_PORT_ID port_id,
 				      HV_CONNECTION_ID connection_id);
-/* Callback run on the firing thread for every fire (NULL to clear).
- * -ENOENT when no such port. */
+/* Callback run on the firing thread for every fire (NULL to clear), with
+ * (opaque), the port id and the firing connection's id
+ * (HVDB_CONNECTION_ID_UNKNOWN for fires counted by
+ * hvdb_port_account_offloaded()). It runs inside a lock-free read section
+ * on a vCPU thread: keep it short, and do not call hvdb_destroy() from it.
+ * A write already running when the callback is replaced may still call
+ * the old one, so keep the old (opaque) valid until no write can be
+ * running. 0, -ENOENT when no such port, -ENOMEM. Takes the handle's
+ * lock. */
 HVDB_API int hvdb_port_set_callback(struct hvdb *hv, HV_PORT_ID port_id,
 				    hvdb_port_callback_fn fn, void *opaque);
 
 /* Counts (count) fires that a backend saw happen without hvdb_write (e.g.
- * a KVM ioeventfd): counters, callback and ring, but not the eventfd,
- * which the backend's kernel already signalled. -ENOENT when no such
- * port. */
+ * the value read from a KVM ioeventfd's eventfd): the offloaded counter,
+ * one callback call (with HVDB_CONNECTION_ID_UNKNOWN) and the ring, but
+ * not the eventfd, which the kernel already signalled. (count) 0 does
+ * nothing. 0, or -ENOENT when no such live port (fires of a deleted port
+ * are dropped). Lock-free; any thread. */
 HVDB_API int hvdb_port_account_offloaded(struct hvdb *hv, HV_PORT_ID port_id,
 					 uint64_t count);
 
 /* Takes the oldest pending port id from the (vp, sint) ring of the root
- * partition. Returns 1 and sets *port_id, 0 when empty, -EINVAL for a bad
- * vp or sint. HV_ANY_VP ports queue on VP 0. */
+ * partition (HVDB_RING_SLOTS slots; a port is queued at most once until
+ * it is taken). Returns 1 and sets *port_id, 0 when empty, -EINVAL for a
+ * vp not below the root's VP count or a sint above 15. HV_ANY_VP ports
+ * queue on VP 0. Any thread: each ring has its own small lock. */
 HVDB_API int hvdb_ring_pop(struct hvdb *hv, uint32_t vp, uint32_t sint,
 			   HV_PORT_ID *port_id);
 /* HvCallNotifyPortRingEmpty: the consumer drained the ring; ports held
- * back while it was full are queued now. 0, or -EINVAL. */
+ * back while it was full are queued now, oldest first, as many as fit.
+ * 0, or -EINVAL for a bad vp or sint (as hvdb_ring_pop). Any thread. */
 HVDB_API int hvdb_ring_notify_empty(struct hvdb *hv, uint32_t vp,
 				    uint32_t sint);
 
@@ -325,9 +444,13 @@ struct hvdb_backend_ops {
 };
 
 /* Registers (ops) for the connections of (partition), which must have
- * none yet. -ENOENT unknown partition, -EBUSY connections exist or a
- * backend is already set, -EINVAL ops without attach/detach. NULL ops
- * clears (only with no connections). */
+ * none yet: from then on every connect calls ops->attach and every
+ * disconnect (and hvdb_destroy()) calls ops->detach, under the handle's
+ * lock, with (opaque). (ops) and (opaque) are kept, not copied: they must
+ * outlive the partition's connections. 0; -ENOENT unknown partition,
+ * -EBUSY connections exist or a backend is already set, -EINVAL ops
+ * without attach or detach. NULL ops clears (only with no connections).
+ * Takes the handle's lock. */
 HVDB_API int hvdb_partition_set_backend(struct hvdb *hv, uint64_t partition,
 					const struct hvdb_backend_ops *ops,
 					void *opaque);
@@ -367,8 +490,10 @@ struct hvdb_connection_desc {
 
 /* Visit every partition (by id), live port (by id) or connection (by
  * partition, then id) in ascending order. A callback returning non-zero
- * stops the walk and that value is returned; otherwise 0. Takes the
- * handle's lock: callbacks must not call mutating functions. */
+ * stops the walk and that value is returned; otherwise 0, or -ENOMEM
+ * before any callback ran. The descriptions are valid only during the
+ * callback. Takes the handle's lock: callbacks must not call functions
+ * that take it (every mutating call), or they deadlock. */
 HVDB_API int hvdb_partition_foreach(
 	struct hvdb *hv,
 	int (*fn)(void *opaque, const struct hvdb_partition_desc *),
@@ -401,14 +526,20 @@ enum hvdb_fault_site { HVDB_FAULT_SITES(HVDB_FAULT_ENUM_) HVDB_FAULT_MAX };
 #undef HVDB_FAULT_ENUM_
 /* clang-format on */
 
+/* Fault injection is per handle and meant for tests: a VMM never needs
+ * it. The walk counts every fault point (allocation, backend attach, and
+ * in a KVM backend eventfd/ioctl/allocation) that (hv) passes. */
+
+/* Stable name of a fault site ("alloc-port"); "?" out of range. */
 HVDB_API const char *hvdb_fault_site_name(enum hvdb_fault_site site);
-/* Arms the walk: the (nth) (1-based) fault point passed from now on fails;
- * 0 disarms. */
+/* Arms the walk: the (nth) (1-based) fault point passed from now on fails
+ * (once); 0 disarms. Resets the count. */
 HVDB_API void hvdb_fault_arm(struct hvdb *hv, uint64_t nth);
 /* Fault points passed since the last arm (so a walk knows when n ran past
  * the last one). */
 HVDB_API uint64_t hvdb_fault_count(struct hvdb *hv);
-/* Called at every fault point: true when this one must fail. */
+/* Called at every fault point (by libhvdb, and by backends for their own
+ * sites): counts it, and returns true when this one must fail. */
 HVDB_API bool hvdb_fault_hit(struct hvdb *hv, enum hvdb_fault_site site);
 
 /* ------------------------------------------------------------------ */
