@@ -25,13 +25,22 @@ static int synopsis_len(const char *help)
 	return (int)strcspn(help, "\n");
 }
 
+/* " ..." when the synopsis goes on over indented lines, which a one-line
+ * listing leaves out: the reader should know there is more. */
+static const char *synopsis_more(const char *help)
+{
+	const char *end = help + synopsis_len(help);
+
+	return end[0] == '\n' && end[1] == ' ' ? " ..." : "";
+}
+
 void commands_usage(FILE *f)
 {
 	fprintf(f, "usage: hvdb --help | --version | COMMAND [ARGS]\n"
 		   "commands (hvdb COMMAND --help for more):\n");
 	for (size_t i = 0; i < COMMANDS_COUNT; i++)
-		fprintf(f, "  hvdb %.*s\n", synopsis_len(commands[i].help),
-			commands[i].help);
+		fprintf(f, "  hvdb %.*s%s\n", synopsis_len(commands[i].help),
+			commands[i].help, synopsis_more(commands[i].help));
 }
 
 void commands_help(const struct cli_command *cmd, FILE *f)
@@ -50,8 +59,8 @@ int commands_usage_error(const char *name, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	if (cmd)
-		fprintf(stderr, "usage: hvdb %.*s\n", synopsis_len(cmd->help),
-			cmd->help);
+		fprintf(stderr, "usage: hvdb %.*s%s\n", synopsis_len(cmd->help),
+			cmd->help, synopsis_more(cmd->help));
 	return CLI_EXIT_USAGE;
 }
 
