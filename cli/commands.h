@@ -29,7 +29,9 @@
 	       "  --offload-limit N   offload at most N connections to KVM\n"    \
 	       "  --ram-doorbells     doorbells inside guest RAM pages\n"        \
 	       "  --guest-connects    the guest connects through hypercalls\n"   \
-	       "  --json              one JSON object instead of a summary\n")  \
+	       "  --json              one JSON object instead of a summary\n"   \
+	       "  --debug             log the VMM's decisions on stderr\n"      \
+	       "  --script FILE       run scenario FILE (- for stdin) on KVM\n") \
 	X(decode, "decode [--json] HEX\n"                                     \
 		  "Decode the 32 bytes of an HV_CONNECTION_INFO, given as 64\n" \
 		  "hex digits in memory order: fields, flag meaning and the\n"  \
@@ -49,7 +51,9 @@
 		  "print one line per command. Exit 2 at a malformed line.\n")  \
 	X(bench, "bench [--quick] [--json]\n"                                \
 		 "Run the benchmarks (match, threads, churn, memory, kvm) and\n" \
-		 "print medians as a table or one JSON object. --quick: < 30 s.\n")
+		 "print medians as a table or one JSON object.\n"              \
+		 "  --quick  fewer, shorter trials: under 30 s\n"               \
+		 "  --json   one JSON object instead of the table\n")
 
 struct cli_command {
 	const char *name;
