@@ -99,3 +99,9 @@ void hvdb_destroy(struct hvdb *hv)
 	pthread_mutex_destroy(&hv->lock);
 	free(hv);
 }
+
+void hvdb_synchronize(struct hvdb *hv)
+{
+	(void)hv; /* one RCU domain serves every handle */
+	synchronize_rcu();
+}

@@ -14,8 +14,7 @@ struct hvdb_hcall {
 	} in;
 };
 
-/* Input size of each call; 0 for a code that is not a port call. */
-static size_t hcall_input_size(uint16_t code)
+size_t hvdb_hypercall_input_size(uint16_t code)
 {
 	switch (code) {
 	case HVCALL_CREATE_PORT:
@@ -35,7 +34,7 @@ HV_STATUS hvdb_hypercall(struct hvdb *hv, uint64_t caller, uint16_t code,
 			 const void *input, size_t len,
 			 enum hvdb_reason *reason)
 {
-	const size_t want = hcall_input_size(code);
+	const size_t want = hvdb_hypercall_input_size(code);
 	enum hvdb_reason unused;
 	struct hvdb_hcall call;
 

@@ -200,6 +200,12 @@ HVDB_API struct hvdb *hvdb_create(const struct hvdb_config *config);
  * set on ports are not closed: they are the caller's. */
 HVDB_API void hvdb_destroy(struct hvdb *hv);
 
+/* Waits until every hvdb_write() and callback that was running when it was
+ * called has finished (an RCU grace period). Call it after clearing a
+ * callback or eventfd, or after hvdb_port_disconnect(), before freeing what
+ * the old one used. Must not be called from a port callback. */
+HVDB_API void hvdb_synchronize(struct hvdb *hv);
+
 struct hvdb_ram_range {
 	hvdb_gpa_t start;
 	uint64_t size;
@@ -317,6 +323,11 @@ HVDB_API HV_STATUS hvdb_port_delete(struct hvdb *hv, uint64_t caller,
 HVDB_API HV_STATUS hvdb_hypercall(struct hvdb *hv, uint64_t caller,
 				  uint16_t code, const void *input, size_t len,
 				  enum hvdb_reason *reason);
+
+/* Input size in bytes of port call (code) (sizeof its HV_INPUT_* struct),
+ * or 0 when (code) is not one of the four port calls. For front ends that
+ * fetch the input from guest memory before calling hvdb_hypercall(). */
+HVDB_API size_t hvdb_hypercall_input_size(uint16_t code);
 
 /* ------------------------------------------------------------------ */
 /* Writes and matching (SPEC §4). Lock-free; any thread.              */

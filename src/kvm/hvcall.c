@@ -228,25 +228,9 @@ void kvm_hvcall_decode(uint64_t rcx, uint64_t rdx, uint64_t r8,
 	hc->r8 = r8;
 }
 
-static size_t input_size(uint16_t code)
-{
-	switch (code) {
-	case HVCALL_CREATE_PORT:
-		return sizeof(HV_INPUT_CREATE_PORT);
-	case HVCALL_CONNECT_PORT:
-		return sizeof(HV_INPUT_CONNECT_PORT);
-	case HVCALL_DISCONNECT_PORT:
-		return sizeof(HV_INPUT_DISCONNECT_PORT);
-	case HVCALL_DELETE_PORT:
-		return sizeof(HV_INPUT_DELETE_PORT);
-	default:
-		return 0;
-	}
-}
-
 HV_STATUS kvm_hvcall_dispatch(struct kvm_vm *vm, const struct kvm_hcall *hc)
 {
-	size_t len = input_size(hc->code);
+	size_t len = hvdb_hypercall_input_size(hc->code);
 	uint8_t in[sizeof(HV_INPUT_CONNECT_PORT)];
 	const void *src;
 
