@@ -227,7 +227,8 @@ static void prescan(struct kvm_script *ks, const char *text, size_t size)
 
 static int script_write(void *opaque, struct hvdb *hv, uint64_t partition,
 			hvdb_gpa_t gpa, unsigned len, uint64_t value,
-			struct hvdb_write_outcome *out)
+			struct hvdb_write_outcome *out, char *note,
+			size_t note_size)
 {
 	struct kvm_script *ks = opaque;
 	bool injected;
@@ -237,6 +238,9 @@ static int script_write(void *opaque, struct hvdb *hv, uint64_t partition,
 	rc = kvm_script_write(ks, partition, gpa, len, value, out, &injected);
 	if (rc < 0)
 		fprintf(stderr, "hvdb: run: %s\n", kvm_script_error(ks));
+	else if (injected)
+		snprintf(note, note_size,
+			 "injected: no single guest store for this write");
 	return rc;
 }
 
@@ -324,7 +328,7 @@ static int run_script(const struct run_opts *o)
 	prescan(ks, text, size);
 	status = scenario_run(&sc, in, stdout, stderr);
 	kvm_script_get_stats(ks, &st);
-	if (o->demo.debug || st.injected)
+	if (o->demo.debug)
 		fprintf(stderr,
 			"hvdb: run: %" PRIu64 " guest stores (%" PRIu64
 			" caught in-kernel, %" PRIu64

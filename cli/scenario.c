@@ -163,33 +163,47 @@ static const char *write_check(struct scenario_cmd *cmd)
 	return NULL;
 }
 
+/* The fixed tokens of a write's result (SPEC §6), or NULL for -errno. */
+static const char *write_tokens(int rc, const struct hvdb_write_outcome *o,
+				char *buf, size_t size)
+{
+	switch (rc) {
+	case HVDB_WRITE_FIRE:
+		snprintf(buf, size, "fire %" PRIu64 ":%" PRIu32 " conn=%" PRIu32,
+			 o->port_partition, o->port_id, o->connection_id);
+		return buf;
+	case HVDB_WRITE_DROPPED:
+		snprintf(buf, size, "dropped conn=%" PRIu32, o->connection_id);
+		return buf;
+	case HVDB_WRITE_MISS:
+		return "miss";
+	}
+	return NULL;
+}
+
 static int write_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 		      char *text)
 {
 	struct hvdb_write_outcome o = { 0 };
+	char note[SCENARIO_TEXT_MAX / 2] = "";
+	char tokens[SCENARIO_TEXT_MAX / 2];
+	const char *fixed;
 	int rc;
 
 	if (!hvdb_partition_exists(sc->hv, cmd->write.partition))
 		return malformed(text, "does not exist", cmd->write.partition);
 	rc = sc->ops->write(sc->opaque, sc->hv, cmd->write.partition,
 			    cmd->write.gpa, (unsigned)cmd->write.len,
-			    cmd->write.value, &o);
-	switch (rc) {
-	case HVDB_WRITE_FIRE:
-		snprintf(text, SCENARIO_TEXT_MAX,
-			 "fire %" PRIu64 ":%" PRIu32 " conn=%" PRIu32,
-			 o.port_partition, o.port_id, o.connection_id);
-		return 0;
-	case HVDB_WRITE_DROPPED:
-		snprintf(text, SCENARIO_TEXT_MAX, "dropped conn=%" PRIu32,
-			 o.connection_id);
-		return 0;
-	case HVDB_WRITE_MISS:
-		snprintf(text, SCENARIO_TEXT_MAX, "miss");
-		return 0;
+			    cmd->write.value, &o, note, sizeof(note));
+	fixed = write_tokens(rc, &o, tokens, sizeof(tokens));
+	if (!fixed) {
+		snprintf(text, SCENARIO_TEXT_MAX, "write");
+		return rc < 0 ? rc : -EPROTO;
 	}
-	snprintf(text, SCENARIO_TEXT_MAX, "write");
-	return rc < 0 ? rc : -EPROTO;
+	/* Free text after the fixed tokens, marked so tools can cut it. */
+	snprintf(text, SCENARIO_TEXT_MAX, "%s%s%s", fixed, *note ? "  # " : "",
+		 note);
+	return 0;
 }
 
 static int hypercall_exec(struct scenario *sc, const struct scenario_cmd *cmd,
@@ -459,9 +473,12 @@ const char *scenario_parse_line(char *line, size_t len,
 
 static int default_write(void *opaque, struct hvdb *hv, uint64_t partition,
 			 hvdb_gpa_t gpa, unsigned len, uint64_t value,
-			 struct hvdb_write_outcome *out)
+			 struct hvdb_write_outcome *out, char *note,
+			 size_t note_size)
 {
 	(void)opaque;
+	(void)note; /* hvdb_write has nothing to add */
+	(void)note_size;
 	return hvdb_write(hv, partition, gpa, len, value, out);
 }
 

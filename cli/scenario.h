@@ -105,10 +105,13 @@ struct scenario_ops {
 	/* Performs the guest write of a `write` line: (len) 1..8 bytes whose
 	 * little-endian value is (value) at (gpa) of existing (partition).
 	 * Returns an enum hvdb_write_result, filling (out) on a fire or drop,
-	 * or -errno to stop the run. */
+	 * or -errno to stop the run. May put free text for the end of the
+	 * output line in (note) (note_size bytes, starts empty); it is
+	 * printed after the fixed tokens as "  # <note>". */
 	int (*write)(void *opaque, struct hvdb *hv, uint64_t partition,
 		     hvdb_gpa_t gpa, unsigned len, uint64_t value,
-		     struct hvdb_write_outcome *out);
+		     struct hvdb_write_outcome *out, char *note,
+		     size_t note_size);
 	/* Optional: runs after a `partition` line created partition
 	 * (config->id), e.g. to give it guest memory or a backend
 	 * (hvdb_partition_set_backend). -errno stops the run. */
