@@ -29,36 +29,64 @@ double bench_median(double *v, size_t n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-#define BENCH_TRIALS_MAX 31
-
-double bench_ns_per_op(bench_op_fn fn, void *ctx, uint64_t trial_ns,
-		       unsigned trials)
+/* Iterations of (c) that take about (trial_ns); warms caches too. */
+static uint64_t calibrate(struct bench_cell *c, uint64_t trial_ns)
 {
-	double per_op[BENCH_TRIALS_MAX];
 	uint64_t iters = 1, t0, dt;
 
-	if (trials > BENCH_TRIALS_MAX)
-		trials = BENCH_TRIALS_MAX;
-	/* Calibrate (and warm caches): grow until a run takes 1/8 trial. */
+	/* Grow until a run takes 1/8 of a trial, then scale. */
 	for (;;) {
 		t0 = bench_now_ns();
-		fn(ctx, iters);
+		c->fn(c->ctx, iters);
 		dt = bench_now_ns() - t0;
 		if (dt >= trial_ns / 8 || iters >= (1ull << 40))
 			break;
 		iters *= 2;
 	}
-	iters = dt ? (uint64_t)((double)iters * (double)trial_ns / (double)dt)
-		   : iters;
-	if (iters == 0)
-		iters = 1;
-	for (unsigned i = 0; i < trials; i++) {
-		t0 = bench_now_ns();
-		fn(ctx, iters);
-		dt = bench_now_ns() - t0;
-		per_op[i] = (double)dt / (double)iters;
+	if (dt)
+		iters = (uint64_t)((double)iters * (double)trial_ns /
+				   (double)dt);
+	return iters ? iters : 1;
+}
+
+void bench_interleave(struct bench_cell *cells, size_t n, uint64_t trial_ns,
+		      unsigned trials)
+{
+	double per_op[BENCH_CELLS_MAX][BENCH_TRIALS_MAX];
+	uint64_t t0;
+
+	if (trials > BENCH_TRIALS_MAX)
+		trials = BENCH_TRIALS_MAX;
+	if (n > BENCH_CELLS_MAX)
+		n = BENCH_CELLS_MAX;
+	for (size_t i = 0; i < n; i++) {
+		cells[i].iters = calibrate(&cells[i], trial_ns);
+		cells[i].ns_per_op = 0;
 	}
-	return bench_median(per_op, trials);
+	for (unsigned t = 0; t < trials; t++) {
+		for (size_t i = 0; i < n; i++) {
+			struct bench_cell *c = &cells[i];
+
+			/* Warm up: the previous cell had the caches. */
+			c->fn(c->ctx,
+			      c->warmup ? c->warmup : c->iters / 16 + 1);
+			t0 = bench_now_ns();
+			c->fn(c->ctx, c->iters);
+			per_op[i][t] = (double)(bench_now_ns() - t0) /
+				       (double)c->iters;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		cells[i].ns_per_op = bench_median(per_op[i], trials);
+}
+
+double bench_ns_per_op(bench_op_fn fn, void *ctx, uint64_t trial_ns,
+		       unsigned trials)
+{
+	struct bench_cell cell = { .fn = fn, .ctx = ctx };
+
+	bench_interleave(&cell, 1, trial_ns, trials);
+	return cell.ns_per_op;
 }
 
 static void progress(const struct bench_config *cfg, const char *what,

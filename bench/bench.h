@@ -72,8 +72,26 @@ double bench_median(double *v, size_t n);
 /* Runs (iters) operations and returns nothing; the runner times it. */
 typedef void (*bench_op_fn)(void *ctx, uint64_t iters);
 
-/* Median over (trials) trials of the ns per operation of (fn), each trial
- * sized to take about (trial_ns). */
+#define BENCH_TRIALS_MAX 31
+#define BENCH_CELLS_MAX 32
+
+/* One measured thing: (fn) on (ctx), and what the runner learns. */
+struct bench_cell {
+	bench_op_fn fn;
+	void *ctx;
+	uint64_t warmup;  /* operations before each trial; 0: iters / 16 */
+	uint64_t iters;	  /* per trial, from calibration */
+	double ns_per_op; /* the median */
+};
+
+/* Sizes a trial of each of the (n) cells (at most BENCH_CELLS_MAX) to
+ * about (trial_ns), then runs (trials) rounds of one trial of every cell,
+ * so that a slow spell of a shared machine hits all cells alike, and sets
+ * each cell's median. */
+void bench_interleave(struct bench_cell *cells, size_t n, uint64_t trial_ns,
+		      unsigned trials);
+
+/* bench_interleave of one cell: its median ns per operation. */
 double bench_ns_per_op(bench_op_fn fn, void *ctx, uint64_t trial_ns,
 		       unsigned trials);
 

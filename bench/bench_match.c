@@ -24,14 +24,22 @@ struct base_range {
 	const struct base_dev *dev;
 };
 
-struct match_ctx {
-	struct hvdb *hv;
-	const struct bench_write *writes;
-	size_t pos;
+/* One size: its world and the baselines' bus over the same connections. */
+struct match_size {
+	struct bench_world w;
 	struct base_range *ranges; /* sorted by addr */
 	struct base_dev *devs;
-	size_t count;
 	uint64_t counters[BENCH_PORTS + 1]; /* baselines' fire: one add */
+};
+
+/* What one cell measures: a size with a write pattern. */
+struct match_ctx {
+	struct hvdb *hv;
+	struct match_size *size;
+	const struct base_range *ranges;
+	size_t count;
+	struct bench_write *writes;
+	size_t pos;
 	uint64_t sink;
 };
 
@@ -43,7 +51,7 @@ static bool dev_hit(const struct base_dev *d, const struct bench_write *wr)
 
 static void base_fire(struct match_ctx *m, const struct base_dev *d)
 {
-	__atomic_fetch_add(&m->counters[d->port], 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&m->size->counters[d->port], 1, __ATOMIC_SEQ_CST);
 }
 
 static void op_hvdb(void *ctx, uint64_t iters)
@@ -137,85 +145,112 @@ static int range_cmp(const void *a, const void *b)
 }
 
 /* The baselines' bus over the world's connections. */
-static int bus_build(struct match_ctx *m, const struct bench_world *w)
+static int bus_build(struct match_size *ms)
 {
-	free(m->ranges);
-	free(m->devs);
-	m->count = w->count;
-	m->ranges = calloc(w->count, sizeof(*m->ranges));
-	m->devs = calloc(w->count, sizeof(*m->devs));
-	if (!m->ranges || !m->devs)
+	const struct bench_world *w = &ms->w;
+
+	ms->ranges = calloc(w->count, sizeof(*ms->ranges));
+	ms->devs = calloc(w->count, sizeof(*ms->devs));
+	if (!ms->ranges || !ms->devs)
 		return -ENOMEM;
 	for (size_t k = 0; k < w->count; k++) {
 		const struct bench_conn *c = &w->conns[k];
 
-		m->devs[k] = (struct base_dev){ c->value, c->port, c->width,
-						c->any_value };
-		m->ranges[k] =
+		ms->devs[k] = (struct base_dev){ c->value, c->port, c->width,
+						 c->any_value };
+		ms->ranges[k] =
 			(struct base_range){ c->gpa, c->width ? c->width : 8,
-					     &m->devs[k] };
+					     &ms->devs[k] };
 	}
-	qsort(m->ranges, w->count, sizeof(*m->ranges), range_cmp);
+	qsort(ms->ranges, w->count, sizeof(*ms->ranges), range_cmp);
 	return 0;
 }
 
-static void row_add(struct bench_results *res, const char *impl,
-		    const char *pattern, unsigned n, double ns)
+static const unsigned sizes[] = { 1, 16, 256, 4096, 65536 };
+static const char *const patterns[] = { "uniform", "hot64" };
+static const char *const impls[] = { "hvdb", "bsearch", "linear" };
+static const bench_op_fn impl_ops[] = { op_hvdb, op_bsearch, op_linear };
+
+#define MATCH_SIZES (sizeof(sizes) / sizeof(sizes[0]))
+
+/* The sizes' worlds, buses and write streams; 0 or -errno. */
+static int sizes_build(struct match_size *ms, struct match_ctx (*ctx)[2])
 {
-	if (res->match_count < BENCH_MATCH_MAX)
-		res->match[res->match_count++] =
-			(struct bench_match_row){ impl, pattern, n, ns };
+	int ret;
+
+	for (size_t s = 0; s < MATCH_SIZES; s++) {
+		ret = bench_world_create(&ms[s].w, sizes[s], 0x6d61746368 + s);
+		if (!ret)
+			ret = bench_world_fill(&ms[s].w, sizes[s]);
+		if (!ret)
+			ret = bus_build(&ms[s]);
+		if (ret)
+			return ret;
+		for (size_t p = 0; p < 2; p++) {
+			ctx[s][p] = (struct match_ctx){
+				.hv = ms[s].w.hv,
+				.size = &ms[s],
+				.ranges = ms[s].ranges,
+				.count = sizes[s],
+				.writes = bench_world_writes(&ms[s].w,
+							     MATCH_WRITES,
+							     p ? MATCH_HOT : 0),
+			};
+			if (!ctx[s][p].writes)
+				return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 int bench_match_run(const struct bench_config *cfg, struct bench_results *res)
 {
-	static const unsigned sizes[] = { 1, 16, 256, 4096, 65536 };
-	static const char *const patterns[] = { "uniform", "hot64" };
-	const uint64_t trial_ns = cfg->quick ? 15000000 : 100000000;
+	const uint64_t trial_ns = cfg->quick ? 12000000 : 80000000;
 	const unsigned trials = cfg->quick ? 5 : 11;
-	struct match_ctx m = { 0 };
-	struct bench_world w;
-	struct bench_write *writes;
+	struct match_size ms[MATCH_SIZES] = { 0 };
+	struct match_ctx ctx[MATCH_SIZES][2] = { 0 };
+	struct bench_cell cells[BENCH_CELLS_MAX];
+	struct bench_match_row rows[BENCH_CELLS_MAX];
+	size_t n = 0;
 	int ret;
 
-	ret = bench_world_create(&w, 65536, 0x6d61746368);
+	ret = sizes_build(ms, ctx);
 	if (ret)
-		return ret;
-	m.hv = w.hv;
-	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		ret = bench_world_fill(&w, sizes[s] - w.count);
-		if (!ret)
-			ret = bus_build(&m, &w);
-		if (ret)
-			goto out;
+		goto out;
+	for (size_t s = 0; s < MATCH_SIZES; s++) {
 		for (size_t p = 0; p < 2; p++) {
-			writes = bench_world_writes(&w, MATCH_WRITES,
-						    p ? MATCH_HOT : 0);
-			if (!writes) {
-				ret = -ENOMEM;
-				goto out;
+			for (size_t i = 0; i < 3; i++) {
+				/* A scan of 65,536 takes ~30 us a write. */
+				if (i == 2 && cfg->quick && sizes[s] > 4096)
+					continue;
+				/* hvdb and bsearch warm up on four passes
+				 * over the writes before each trial: steady
+				 * state, not the misses the previous cell
+				 * left (one pass is not enough at 65,536) */
+				cells[n] = (struct bench_cell){
+					.fn = impl_ops[i],
+					.ctx = &ctx[s][p],
+					.warmup = i < 2 ? 4 * MATCH_WRITES : 0,
+				};
+				rows[n++] = (struct bench_match_row){
+					impls[i], patterns[p], sizes[s], 0
+				};
 			}
-			m.writes = writes;
-			m.pos = 0;
-			row_add(res, "hvdb", patterns[p], sizes[s],
-				bench_ns_per_op(op_hvdb, &m, trial_ns, trials));
-			m.pos = 0;
-			row_add(res, "bsearch", patterns[p], sizes[s],
-				bench_ns_per_op(op_bsearch, &m, trial_ns,
-						trials));
-			/* A full scan of 65,536 takes ~30 us a write. */
-			if (!cfg->quick || sizes[s] <= 4096) {
-				m.pos = 0;
-				row_add(res, "linear", patterns[p], sizes[s],
-					bench_ns_per_op(op_linear, &m, trial_ns,
-							trials));
-			}
-			free(writes);
 		}
 	}
+	/* Every cell, round-robin: ratios between cells survive noise. */
+	bench_interleave(cells, n, trial_ns, trials);
+	for (size_t i = 0; i < n && res->match_count < BENCH_MATCH_MAX; i++) {
+		rows[i].ns_per_write = cells[i].ns_per_op;
+		res->match[res->match_count++] = rows[i];
+	}
 out:
-	free(m.ranges);
-	free(m.devs);
-	bench_world_destroy(&w);
+	for (size_t s = 0; s < MATCH_SIZES; s++) {
+		free(ctx[s][0].writes);
+		free(ctx[s][1].writes);
+		free(ms[s].ranges);
+		free(ms[s].devs);
+		bench_world_destroy(&ms[s].w);
+	}
 	return ret;
 }
