@@ -44,6 +44,8 @@ struct bench_results {
 	struct bench_match_row match[BENCH_MATCH_MAX];
 	size_t match_count;
 	double threads_ops[2]; /* writes/s with 1 and 2 dispatch threads */
+	/* control: 2 threads, each on its own hypervisor (nothing shared) */
+	double threads_separate_ops;
 	unsigned churn_connections;
 	double churn_pairs_per_sec;
 	double churn_kvm_pairs_per_sec; /* < 0: not measured (no /dev/kvm) */

@@ -3,6 +3,7 @@
  * second. */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -15,6 +16,7 @@
 
 struct dispatcher {
 	pthread_t thread;
+	int cpu; /* pinned there, as VMMs pin vCPU threads; -1: not */
 	struct hvdb *hv;
 	struct bench_write *writes;
 	const int *stop;
@@ -29,11 +31,32 @@ struct churner {
 	int failed;
 };
 
+/* The (i)th CPU this process may run on, or -1. */
+static int allowed_cpu(unsigned i)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set) && i-- == 0)
+			return cpu;
+	return -1;
+}
+
 static void *dispatch_main(void *arg)
 {
 	struct dispatcher *d = arg;
 	uint64_t ops = 0;
 	size_t i = 0;
+	cpu_set_t set;
+
+	/* Two dispatchers on one CPU measure the scheduler, not hvdb. */
+	if (d->cpu >= 0) {
+		CPU_ZERO(&set);
+		CPU_SET(d->cpu, &set);
+		(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	}
 
 	while (!__atomic_load_n(d->stop, __ATOMIC_RELAXED)) {
 		/* 256 writes between looks at the flag */
@@ -86,9 +109,11 @@ static void *churn_main(void *arg)
 }
 
 /* Writes per second of (n) dispatchers over (duration_ns) with the
- * churner beside them; < 0 on failure. */
-static double trial(struct bench_world *w, struct bench_write **streams,
-		    unsigned n, uint64_t duration_ns, uint64_t seed)
+ * churner beside them, dispatcher i writing to (hvs)[i]; < 0 on
+ * failure. */
+static double trial(struct bench_world *w, struct hvdb **hvs,
+		    struct bench_write **streams, unsigned n,
+		    uint64_t duration_ns, uint64_t seed)
 {
 	struct dispatcher d[2];
 	struct churner c = { 0 };
@@ -104,7 +129,8 @@ static double trial(struct bench_world *w, struct bench_write **streams,
 		return -1;
 	t0 = bench_now_ns();
 	for (; started < n; started++) {
-		d[started] = (struct dispatcher){ .hv = w->hv,
+		d[started] = (struct dispatcher){ .hv = hvs[started],
+						  .cpu = allowed_cpu(started),
 						  .writes = streams[started],
 						  .stop = &stop };
 		if (pthread_create(&d[started].thread, NULL, dispatch_main,
@@ -126,19 +152,29 @@ static double trial(struct bench_world *w, struct bench_write **streams,
 	return (double)ops * 1e9 / (double)dt;
 }
 
+enum threads_kind { ONE, TWO, TWO_SEPARATE, THREADS_KINDS };
+
 int bench_threads_run(const struct bench_config *cfg, struct bench_results *res)
 {
 	const uint64_t duration = cfg->quick ? 300000000ull : 1000000000ull;
 	const unsigned trials = cfg->quick ? 3 : 5;
-	double ops[2][16];
+	double ops[THREADS_KINDS][16];
 	struct bench_write *streams[2] = { NULL, NULL };
-	struct bench_world w;
+	struct bench_world w, twin;
+	struct hvdb *shared[2], *separate[2];
 	int ret;
 
+	/* The twin holds the same connections (same seed) in a hypervisor
+	 * of its own: two threads that share nothing are the control. */
 	ret = bench_world_create(&w, THREADS_CONNECTIONS, 0x746872656164);
+	if (!ret)
+		ret = bench_world_create(&twin, THREADS_CONNECTIONS,
+					 0x746872656164);
 	if (ret)
 		return ret;
 	ret = bench_world_fill(&w, THREADS_CONNECTIONS);
+	if (!ret)
+		ret = bench_world_fill(&twin, THREADS_CONNECTIONS);
 	if (ret)
 		goto out;
 	/* Each thread its own stream over all the connections. */
@@ -149,21 +185,27 @@ int bench_threads_run(const struct bench_config *cfg, struct bench_results *res)
 			goto out;
 		}
 	}
+	shared[0] = shared[1] = separate[0] = w.hv;
+	separate[1] = twin.hv;
 	for (unsigned t = 0; t < trials; t++) {
-		for (unsigned n = 1; n <= 2; n++) {
-			ops[n - 1][t] = trial(&w, streams, n, duration,
-					      0x6368 + t * 2 + n);
-			if (ops[n - 1][t] < 0) {
+		for (unsigned k = 0; k < THREADS_KINDS; k++) {
+			ops[k][t] =
+				trial(&w, k == TWO_SEPARATE ? separate : shared,
+				      streams, k == ONE ? 1 : 2, duration,
+				      0x6368 + t * THREADS_KINDS + k);
+			if (ops[k][t] < 0) {
 				ret = -EIO;
 				goto out;
 			}
 		}
 	}
-	res->threads_ops[0] = bench_median(ops[0], trials);
-	res->threads_ops[1] = bench_median(ops[1], trials);
+	res->threads_ops[0] = bench_median(ops[ONE], trials);
+	res->threads_ops[1] = bench_median(ops[TWO], trials);
+	res->threads_separate_ops = bench_median(ops[TWO_SEPARATE], trials);
 out:
 	free(streams[0]);
 	free(streams[1]);
+	bench_world_destroy(&twin);
 	bench_world_destroy(&w);
 	return ret;
 }
