@@ -49,6 +49,7 @@ struct bench_results {
 	unsigned churn_connections;
 	double churn_pairs_per_sec;
 	double churn_kvm_pairs_per_sec; /* < 0: not measured (no /dev/kvm) */
+	double churn_kvm_ioctl_ns; /* mean KVM_IOEVENTFD (de)assign in it */
 	unsigned memory_connections;
 	double memory_bytes_per_connection;
 	bool kvm_ok; /* the kvm section ran */
@@ -104,6 +105,8 @@ double bench_ns_per_op(bench_op_fn fn, void *ctx, uint64_t trial_ns,
 
 #define BENCH_PARTITION 2ull
 #define BENCH_PORTS 64u
+/* Connection ids that churn uses: above every id bench_world_fill gives. */
+#define BENCH_CHURN_ID0 0x100000u
 
 /* splitmix64: a small seeded generator, state passed explicitly. */
 static inline uint64_t bench_rand(uint64_t *state)

@@ -6,7 +6,6 @@
 #include "bench.h"
 
 #define CHURN_PRESENT 65536u
-#define CHURN_ID0 0x100000u
 
 struct churn_ctx {
 	struct bench_world *w;
@@ -25,13 +24,13 @@ static void op_pair(void *ctx, uint64_t iters)
 		    bench_world_disconnect(c->w, c->id) != HV_STATUS_SUCCESS)
 			c->failed = 1;
 		c->id = c->id + 1 < HV_CONNECTION_ID_MASK ? c->id + 1
-							  : CHURN_ID0;
+							  : BENCH_CHURN_ID0;
 	}
 }
 
 int bench_churn_run(const struct bench_config *cfg, struct bench_results *res)
 {
-	struct churn_ctx c = { .id = CHURN_ID0 };
+	struct churn_ctx c = { .id = BENCH_CHURN_ID0 };
 	struct bench_world w;
 	double ns;
 	int ret;
