@@ -35,11 +35,19 @@ struct oatable_slots {
 	uintptr_t slot[];
 };
 
+/* Every lookup reads (slots); writers update (count) and (used) on every
+ * insert and removal. The pads keep (slots) off any cache line a writer
+ * stores to (these counters, or the writer lock beside the table), so
+ * churn does not make lookups on other CPUs miss. */
+#define OATABLE_CACHE_LINE 64
+
 struct oatable {
+	char pad_before[OATABLE_CACHE_LINE];
 	struct oatable_slots *slots; /* RCU-published; replaced by rebuilds */
-	unsigned long count;	     /* live entries; under the writer lock */
-	unsigned long used;	     /* live entries + tombstones; same */
 	uint64_t (*hash_of)(const void *entry); /* for rebuilds */
+	char pad_after[OATABLE_CACHE_LINE];
+	unsigned long count; /* live entries; under the writer lock */
+	unsigned long used;  /* live entries + tombstones; same */
 };
 
 /* An empty table hashing entries with (hash_of). 0 or -ENOMEM. */
