@@ -25,7 +25,7 @@ static uint64_t id_hash_of(const void *entry)
 
 int connection_index_init(struct hvdb *hv)
 {
-	return oatable_init(&hv->conn_by_id, id_hash_of);
+	return oatable_init(&hv->conn_by_id, hv, id_hash_of);
 }
 
 /* Called under hv->lock. */

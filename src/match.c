@@ -29,7 +29,7 @@ static uint64_t gpa_hash_of(const void *entry)
 
 int match_index_init(struct hvdb *hv)
 {
-	return oatable_init(&hv->conn_by_gpa, gpa_hash_of);
+	return oatable_init(&hv->conn_by_gpa, hv, gpa_hash_of);
 }
 
 bool match_triggers_conflict(const struct match_trigger *a,

@@ -3,15 +3,17 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "fault.h"
 #include "oatable.h"
 
 #define OATABLE_MIN_SLOTS 16ul
 
-static struct oatable_slots *slots_new(unsigned long n)
+static struct oatable_slots *slots_new(struct oatable *t, unsigned long n)
 {
 	struct oatable_slots *s;
 
-	s = calloc(1, sizeof(*s) + n * sizeof(s->slot[0]));
+	s = fault_zalloc(t->hv, HVDB_FAULT_ALLOC_INDEX,
+			 sizeof(*s) + n * sizeof(s->slot[0]));
 	if (s)
 		s->mask = n - 1;
 	return s;
@@ -47,9 +49,11 @@ static int slots_put(struct oatable_slots *s, uint64_t hash, uintptr_t v)
 	return old == 0;
 }
 
-int oatable_init(struct oatable *t, uint64_t (*hash_of)(const void *))
+int oatable_init(struct oatable *t, struct hvdb *hv,
+		 uint64_t (*hash_of)(const void *))
 {
-	t->slots = slots_new(OATABLE_MIN_SLOTS);
+	t->hv = hv;
+	t->slots = slots_new(t, OATABLE_MIN_SLOTS);
 	t->count = 0;
 	t->used = 0;
 	t->hash_of = hash_of;
@@ -75,7 +79,7 @@ int oatable_reserve(struct oatable *t)
 	 * live entries take at most 5/8. */
 	while ((t->count + 1) * 8 > n * 5)
 		n *= 2;
-	s = slots_new(n);
+	s = slots_new(t, n);
 	if (!s)
 		return -ENOMEM;
 	for (unsigned long i = 0; i <= old->mask; i++) {

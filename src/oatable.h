@@ -41,17 +41,21 @@ struct oatable_slots {
  * churn does not make lookups on other CPUs miss. */
 #define OATABLE_CACHE_LINE 64
 
+struct hvdb;
+
 struct oatable {
 	char pad_before[OATABLE_CACHE_LINE];
 	struct oatable_slots *slots; /* RCU-published; replaced by rebuilds */
 	uint64_t (*hash_of)(const void *entry); /* for rebuilds */
 	char pad_after[OATABLE_CACHE_LINE];
+	struct hvdb *hv;     /* slot arrays come from fault point alloc-index */
 	unsigned long count; /* live entries; under the writer lock */
 	unsigned long used;  /* live entries + tombstones; same */
 };
 
-/* An empty table hashing entries with (hash_of). 0 or -ENOMEM. */
-int oatable_init(struct oatable *t, uint64_t (*hash_of)(const void *));
+/* An empty table of (hv) hashing entries with (hash_of). 0 or -ENOMEM. */
+int oatable_init(struct oatable *t, struct hvdb *hv,
+		 uint64_t (*hash_of)(const void *));
 /* Frees the slots (not the entries). No reader may be running. */
 void oatable_fini(struct oatable *t);
 

@@ -530,7 +530,8 @@ HVDB_API int hvdb_connection_foreach(
 	X(BACKEND_ATTACH, "backend-attach")                                    \
 	X(KVM_EVENTFD, "kvm-eventfd")                                          \
 	X(KVM_IOCTL, "kvm-ioctl")                                              \
-	X(KVM_ALLOC, "kvm-alloc")
+	X(KVM_ALLOC, "kvm-alloc")                                              \
+	X(ALLOC_INDEX, "alloc-index")
 
 #define HVDB_FAULT_ENUM_(e, name) HVDB_FAULT_##e,
 enum hvdb_fault_site { HVDB_FAULT_SITES(HVDB_FAULT_ENUM_) HVDB_FAULT_MAX };

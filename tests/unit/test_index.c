@@ -128,10 +128,63 @@ static void test_index_through_churn(void **state)
 	free(s);
 }
 
+/* Connections that fill a fresh index to where the next connect
+ * rebuilds both (3/4 of the 16 first slots). */
+#define BEFORE_REBUILD 12u
+
+/* STYLE 19, SPEC §3 "a refused call changes nothing": the connect that
+ * rebuilds both indexes (fault site alloc-index) fails at each rebuild in
+ * turn, as out-of-memory, leaving every connection matching as before.
+ * A rebuild that succeeded before the refusal stays (it changes nothing
+ * visible), so the walk meets two failures: the id index, then the GPA
+ * index. */
+static void test_index_rebuild_fault_walk(void **state)
+{
+	enum hvdb_reason reason;
+	HV_INPUT_CONNECT_PORT in;
+	unsigned n, failed = 0;
+	struct guest g;
+	char *before;
+	HV_STATUS st;
+
+	(void)state;
+	hv_with_guest(&g);
+	port_create(&g, PORT_ID);
+	for (unsigned i = 0; i < BEFORE_REBUILD; i++)
+		connect_port(&g, BYTE_ID(i), PORT_ID, gpa_of(i), SIZE_(BYTE),
+			     1);
+	in = connect_port_input(&g, BYTE_ID(BEFORE_REBUILD), PORT_ID,
+				gpa_of(BEFORE_REBUILD));
+	for (n = 1;; n++) {
+		before = state_digest(g.hv);
+		hvdb_fault_arm(g.hv, n);
+		st = try_connect_port(&g, ROOT_ID, &in, &reason);
+		if (hvdb_fault_count(g.hv) < n) {
+			hvdb_fault_arm(g.hv, 0);
+			assert_status(st, reason, HV_STATUS_SUCCESS, "ok");
+			free(before);
+			break;
+		}
+		hvdb_fault_arm(g.hv, 0);
+		assert_status(st, reason, HV_STATUS_INSUFFICIENT_MEMORY,
+			      "out-of-memory");
+		assert_state_unchanged(g.hv, before);
+		failed++;
+	}
+	assert_int_equal(failed, 2);
+	for (unsigned i = 0; i <= BEFORE_REBUILD; i++)
+		assert_write(&g, GUEST_ID, gpa_of(i),
+			     i == BEFORE_REBUILD ? 4 : 1,
+			     i == BEFORE_REBUILD ? DEFAULT_VALUE : 1,
+			     HVDB_WRITE_FIRE, BYTE_ID(i));
+	teardown(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_index_through_churn),
+		cmocka_unit_test(test_index_rebuild_fault_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
