@@ -46,6 +46,8 @@ struct bench_results {
 	double threads_ops[2]; /* writes/s with 1 and 2 dispatch threads */
 	/* control: 2 threads, each on its own hypervisor (nothing shared) */
 	double threads_separate_ops;
+	/* writes per CPU-second of one dispatcher, with 1 and 2 threads */
+	double threads_per_cpu_s[2];
 	unsigned churn_connections;
 	double churn_pairs_per_sec;
 	double churn_kvm_pairs_per_sec; /* < 0: not measured (no /dev/kvm) */

@@ -68,11 +68,15 @@ void bench_report_table(const struct bench_results *res, FILE *f)
 	fprintf(f,
 		"\nthreads: writes/s, 1 thread %.3g, 2 threads %.3g "
 		"(x%.2f), churn 10,000 pairs/s beside;\n"
-		"  control, 2 threads on 2 separate hypervisors %.3g (x%.2f)\n",
+		"  control, 2 threads on 2 separate hypervisors %.3g (x%.2f);\n"
+		"  per CPU-second a dispatcher got: 1 thread %.3g, 2 threads "
+		"%.3g (x%.2f)\n",
 		res->threads_ops[0], res->threads_ops[1],
 		ratio(res->threads_ops[1], res->threads_ops[0]),
 		res->threads_separate_ops,
-		ratio(res->threads_separate_ops, res->threads_ops[0]));
+		ratio(res->threads_separate_ops, res->threads_ops[0]),
+		res->threads_per_cpu_s[0], res->threads_per_cpu_s[1],
+		ratio(res->threads_per_cpu_s[1], res->threads_per_cpu_s[0]));
 	fprintf(f, "churn: %.3g connect+disconnect pairs/s with %u present",
 		res->churn_pairs_per_sec, res->churn_connections);
 	if (res->churn_kvm_pairs_per_sec >= 0)
@@ -113,9 +117,12 @@ void bench_report_json(const struct bench_results *res, FILE *f)
 			i ? "," : "", r->impl, r->pattern, r->connections,
 			r->ns_per_write);
 	}
-	fprintf(f, "],\"threads\":{\"1\":%.0f,\"2\":%.0f,\"2_separate\":%.0f},",
+	fprintf(f,
+		"],\"threads\":{\"1\":%.0f,\"2\":%.0f,\"2_separate\":%.0f,"
+		"\"1_per_cpu_second\":%.0f,\"2_per_cpu_second\":%.0f},",
 		res->threads_ops[0], res->threads_ops[1],
-		res->threads_separate_ops);
+		res->threads_separate_ops, res->threads_per_cpu_s[0],
+		res->threads_per_cpu_s[1]);
 	fprintf(f,
 		"\"churn\":{\"connections\":%u,\"pairs_per_sec\":%.0f,"
 		"\"kvm_pairs_per_sec\":",

@@ -21,6 +21,7 @@ struct dispatcher {
 	struct bench_write *writes;
 	const int *stop;
 	uint64_t ops;
+	uint64_t cpu_ns; /* CPU time the thread got while dispatching */
 };
 
 struct churner {
@@ -46,10 +47,18 @@ static int allowed_cpu(unsigned i)
 	return -1;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void *dispatch_main(void *arg)
 {
 	struct dispatcher *d = arg;
-	uint64_t ops = 0;
+	uint64_t ops = 0, cpu0;
 	size_t i = 0;
 	cpu_set_t set;
 
@@ -59,6 +68,7 @@ static void *dispatch_main(void *arg)
 		CPU_SET(d->cpu, &set);
 		(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	}
+	cpu0 = thread_cpu_ns();
 
 	while (!__atomic_load_n(d->stop, __ATOMIC_RELAXED)) {
 		/* 256 writes between looks at the flag */
@@ -72,6 +82,7 @@ static void *dispatch_main(void *arg)
 		ops += 256;
 	}
 	d->ops = ops;
+	d->cpu_ns = thread_cpu_ns() - cpu0;
 	return NULL;
 }
 
@@ -116,11 +127,14 @@ static void *churn_main(void *arg)
 
 /* Writes per second of (n) dispatchers over (duration_ns), dispatcher i
  * writing to (hvs)[i], with the churner beside them churning each
- * distinct hypervisor at the full rate; < 0 on failure. */
+ * distinct hypervisor at the full rate; < 0 on failure. (*per_cpu_s) is
+ * the writes per CPU-second a dispatcher did: what other processes on
+ * the machine take away does not change it, contention would. */
 static double trial(struct bench_world *w, struct hvdb **hvs,
 		    struct bench_write **streams, unsigned n,
-		    uint64_t duration_ns, uint64_t seed)
+		    uint64_t duration_ns, uint64_t seed, double *per_cpu_s)
 {
+	uint64_t cpu_ns = 0;
 	struct dispatcher d[2];
 	struct churner c = { 0 };
 	struct timespec ts;
@@ -156,11 +170,13 @@ static double trial(struct bench_world *w, struct hvdb **hvs,
 	for (unsigned i = 0; i < started; i++) {
 		pthread_join(d[i].thread, NULL);
 		ops += d[i].ops;
+		cpu_ns += d[i].cpu_ns;
 	}
 	dt = bench_now_ns() - t0;
 	pthread_join(c.thread, NULL);
 	if (started < n || c.failed)
 		return -1;
+	*per_cpu_s = cpu_ns ? (double)ops * 1e9 / (double)cpu_ns : 0;
 	return (double)ops * 1e9 / (double)dt;
 }
 
@@ -170,7 +186,7 @@ int bench_threads_run(const struct bench_config *cfg, struct bench_results *res)
 {
 	const uint64_t duration = cfg->quick ? 300000000ull : 1000000000ull;
 	const unsigned trials = cfg->quick ? 3 : 5;
-	double ops[THREADS_KINDS][16];
+	double ops[THREADS_KINDS][16], per_cpu[THREADS_KINDS][16];
 	struct bench_write *streams[2] = { NULL, NULL };
 	struct bench_world w, twin;
 	struct hvdb *shared[2], *separate[2];
@@ -201,10 +217,10 @@ int bench_threads_run(const struct bench_config *cfg, struct bench_results *res)
 	separate[1] = twin.hv;
 	for (unsigned t = 0; t < trials; t++) {
 		for (unsigned k = 0; k < THREADS_KINDS; k++) {
-			ops[k][t] =
-				trial(&w, k == TWO_SEPARATE ? separate : shared,
-				      streams, k == ONE ? 1 : 2, duration,
-				      0x6368 + t * THREADS_KINDS + k);
+			ops[k][t] = trial(
+				&w, k == TWO_SEPARATE ? separate : shared,
+				streams, k == ONE ? 1 : 2, duration,
+				0x6368 + t * THREADS_KINDS + k, &per_cpu[k][t]);
 			if (ops[k][t] < 0) {
 				ret = -EIO;
 				goto out;
@@ -214,6 +230,8 @@ int bench_threads_run(const struct bench_config *cfg, struct bench_results *res)
 	res->threads_ops[0] = bench_median(ops[ONE], trials);
 	res->threads_ops[1] = bench_median(ops[TWO], trials);
 	res->threads_separate_ops = bench_median(ops[TWO_SEPARATE], trials);
+	res->threads_per_cpu_s[0] = bench_median(per_cpu[ONE], trials);
+	res->threads_per_cpu_s[1] = bench_median(per_cpu[TWO], trials);
 out:
 	free(streams[0]);
 	free(streams[1]);
