@@ -60,12 +60,13 @@ static void check_problems(const HV_CONNECTION_INFO *info)
 		FUZZ_CHECK(n == nwant, "max %zu: %zu problems, naive %zu", max,
 			   n, nwant);
 		for (size_t i = 0; i < n && i < max; i++)
-			FUZZ_CHECK(got[i] == want[i], "problem %zu: %s, naive %s",
-				   i, hvdb_reason_name(got[i]),
+			FUZZ_CHECK(got[i] == want[i],
+				   "problem %zu: %s, naive %s", i,
+				   hvdb_reason_name(got[i]),
 				   hvdb_reason_name(want[i]));
 		/* nothing written past max */
 		for (size_t i = max; i < 8; i++)
-			FUZZ_CHECK(got[i] == (enum hvdb_reason)-1,
+			FUZZ_CHECK(got[i] == (enum hvdb_reason) - 1,
 				   "wrote entry %zu past max %zu", i, max);
 	}
 	for (size_t i = 0; i < nwant; i++)
@@ -100,13 +101,14 @@ static void check_describe(const HV_CONNECTION_INFO *info, size_t small)
 	part = malloc(small ? small : 1);
 	FUZZ_CHECK(part, "out of memory");
 	len2 = hvdb_conninfo_describe(info, part, small);
-	FUZZ_CHECK(len2 == len, "truncated describe returned %d, want %d",
-		   len2, len);
+	FUZZ_CHECK(len2 == len, "truncated describe returned %d, want %d", len2,
+		   len);
 	if (small) {
 		size_t kept = strlen(part);
 
-		FUZZ_CHECK(kept == ((size_t)len < small ? (size_t)len : small - 1),
-			   "kept %zu of %d in %zu bytes", kept, len, small);
+		FUZZ_CHECK(
+			kept == ((size_t)len < small ? (size_t)len : small - 1),
+			"kept %zu of %d in %zu bytes", kept, len, small);
 		FUZZ_CHECK(memcmp(part, full, kept) == 0,
 			   "truncated text is not a prefix");
 	}

@@ -23,14 +23,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint16_t codes[4] = { HVCALL_CREATE_PORT, HVCALL_CONNECT_PORT,
-				   HVCALL_DISCONNECT_PORT,
-				   HVCALL_DELETE_PORT };
+				   HVCALL_DISCONNECT_PORT, HVCALL_DELETE_PORT };
 static const size_t sizes[4] = { sizeof(HV_INPUT_CREATE_PORT),
 				 sizeof(HV_INPUT_CONNECT_PORT),
 				 sizeof(HV_INPUT_DISCONNECT_PORT),
 				 sizeof(HV_INPUT_DELETE_PORT) };
-static const uint64_t callers[8] = { 1, 1, 1, 2, 3, 4, 0,
-				     HV_PARTITION_ID_SELF };
+static const uint64_t callers[8] = {
+	1, 1, 1, 2, 3, 4, 0, HV_PARTITION_ID_SELF
+};
 
 static void must(HV_STATUS s, const char *what)
 {
@@ -123,12 +123,12 @@ static int check_matches(void *opaque, const struct hvdb_connection_desc *c)
 		len *= 2;
 	got = hvdb_match_lookup(
 		hv, c->partition,
-		c->info.DoorbellConnectionInfo.GuestPhysicalAddress, len,
-		value, &out);
-	FUZZ_CHECK(got == (c->port_deleted ? HVDB_WRITE_DROPPED
-					   : HVDB_WRITE_FIRE),
-		   "write for connection %llu:%u gives %d",
-		   (unsigned long long)c->partition, c->id, got);
+		c->info.DoorbellConnectionInfo.GuestPhysicalAddress, len, value,
+		&out);
+	FUZZ_CHECK(
+		got == (c->port_deleted ? HVDB_WRITE_DROPPED : HVDB_WRITE_FIRE),
+		"write for connection %llu:%u gives %d",
+		(unsigned long long)c->partition, c->id, got);
 	FUZZ_CHECK(out.connection_id == c->id && out.port_id == c->port_id,
 		   "write for connection %u matched %u", c->id,
 		   out.connection_id);
@@ -171,11 +171,11 @@ static void one_call(struct hvdb *raw_hv, struct hvdb *typed_hv,
 
 	take(raw_hv, &before);
 	status = hvdb_hypercall(raw_hv, caller, code, bytes, len, &reason);
-	FUZZ_CHECK(hvdb_status_name(status), "status 0x%x has no name",
-		   status);
+	FUZZ_CHECK(hvdb_status_name(status), "status 0x%x has no name", status);
 	FUZZ_CHECK(strcmp(hvdb_reason_name(reason), "?") != 0,
 		   "reason %d has no name", (int)reason);
-	FUZZ_CHECK((status == HV_STATUS_SUCCESS) == (reason == HVDB_REASON_NONE),
+	FUZZ_CHECK((status == HV_STATUS_SUCCESS) ==
+			   (reason == HVDB_REASON_NONE),
 		   "status %s with reason %s", hvdb_status_name(status),
 		   hvdb_reason_name(reason));
 	if (!known)

@@ -60,15 +60,16 @@ static inline void fuzz_copy(struct fuzz_input *in, void *out, size_t n)
 
 /* An invariant of the target broke: say which and crash, so libFuzzer
  * saves the input. */
-#define FUZZ_CHECK(cond, ...)                                                \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "%s:%d: invariant broken: %s: ",     \
-				__FILE__, __LINE__, #cond);                  \
-			fprintf(stderr, __VA_ARGS__);                        \
-			fputc('\n', stderr);                                 \
-			abort();                                             \
-		}                                                            \
+#define FUZZ_CHECK(cond, ...)                                              \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stderr,                                    \
+				"%s:%d: invariant broken: %s: ", __FILE__, \
+				__LINE__, #cond);                          \
+			fprintf(stderr, __VA_ARGS__);                      \
+			fputc('\n', stderr);                               \
+			abort();                                           \
+		}                                                          \
 	} while (0)
 
 #endif

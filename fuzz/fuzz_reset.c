@@ -14,8 +14,8 @@ static void push(struct undo *u, uint64_t partition, uint32_t id)
 {
 	if (u->n == u->cap) {
 		u->cap = u->cap ? 2 * u->cap : 64;
-		u->partition = realloc(u->partition,
-				       u->cap * sizeof(*u->partition));
+		u->partition =
+			realloc(u->partition, u->cap * sizeof(*u->partition));
 		u->id = realloc(u->id, u->cap * sizeof(*u->id));
 		FUZZ_CHECK(u->partition && u->id, "out of memory");
 	}

@@ -28,7 +28,8 @@ static void parse_each_line(const uint8_t *data, size_t size)
 
 	while (start < size) {
 		const uint8_t *nl = memchr(data + start, '\n', size - start);
-		size_t len = nl ? (size_t)(nl - data) - start + 1 : size - start;
+		size_t len =
+			nl ? (size_t)(nl - data) - start + 1 : size - start;
 		char *line = malloc(len + 1);
 		const char *err;
 
@@ -161,13 +162,16 @@ static void run_whole(const uint8_t *data, size_t size)
 	if (status == 0) {
 		FUZZ_CHECK(err_len == 0, "stderr on success: %s", err);
 	} else {
-		FUZZ_CHECK(sscanf(err, "hvdb: line %lu: %n", &lineno, &used) == 1 &&
+		FUZZ_CHECK(sscanf(err, "hvdb: line %lu: %n", &lineno, &used) ==
+					   1 &&
 				   used > 0,
 			   "stderr '%.*s'", (int)err_len, err);
 		FUZZ_CHECK(lineno >= 1 && lineno <= lines, "line %lu of %lu",
 			   lineno, lines);
-		FUZZ_CHECK(err_len > (size_t)used + 1 && err[err_len - 1] == '\n' &&
-				   memchr(err, '\n', err_len) == err + err_len - 1,
+		FUZZ_CHECK(err_len > (size_t)used + 1 &&
+				   err[err_len - 1] == '\n' &&
+				   memchr(err, '\n', err_len) ==
+					   err + err_len - 1,
 			   "stderr is not one message line: '%.*s'",
 			   (int)err_len, err);
 	}

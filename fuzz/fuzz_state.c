@@ -208,7 +208,8 @@ static struct m_result m_create_port(struct model *m, uint64_t caller,
 			      HVDB_REASON_RESERVED_NONZERO);
 	if (pi->DoorbellPortInfo.TargetSint < 1 ||
 	    pi->DoorbellPortInfo.TargetSint > 15)
-		return refuse(HV_STATUS_INVALID_PARAMETER, HVDB_REASON_BAD_SINT);
+		return refuse(HV_STATUS_INVALID_PARAMETER,
+			      HVDB_REASON_BAD_SINT);
 	if (pi->DoorbellPortInfo.TargetVp != HV_ANY_VP &&
 	    pi->DoorbellPortInfo.TargetVp >= m_part(m, 1)->vp_count)
 		return refuse(HV_STATUS_INVALID_VP_INDEX, HVDB_REASON_BAD_VP);
@@ -478,14 +479,15 @@ static int cmp_conn(void *opaque, const struct hvdb_connection_desc *d)
 		   d->port_deleted ? " deleted" : "",
 		   (unsigned long long)c->partition, c->id, p->id,
 		   p->live ? "" : " deleted");
-	FUZZ_CHECK(d->info.PortType == 4 && d->info.Padding == 0 &&
-			   d->info.DoorbellConnectionInfo.GuestPhysicalAddress ==
-				   c->gpa &&
-			   d->info.DoorbellConnectionInfo.TriggerValue ==
-				   c->value &&
-			   d->info.DoorbellConnectionInfo.Flags == c->flags,
-		   "connection %llu:%u info differs",
-		   (unsigned long long)c->partition, c->id);
+	FUZZ_CHECK(
+		d->info.PortType == 4 && d->info.Padding == 0 &&
+			d->info.DoorbellConnectionInfo.GuestPhysicalAddress ==
+				c->gpa &&
+			d->info.DoorbellConnectionInfo.TriggerValue ==
+				c->value &&
+			d->info.DoorbellConnectionInfo.Flags == c->flags,
+		"connection %llu:%u info differs",
+		(unsigned long long)c->partition, c->id);
 	return 0;
 }
 
@@ -539,10 +541,9 @@ static uint64_t pick_gpa(struct run *r)
 {
 	static const uint64_t page[4] = { 0x1000, 0x7000, 0xF000,
 					  0xFFFFFFFFF000ull };
-	static const uint64_t off[16] = { 0,     0,     0,     1,
-					  2,     4,     8,     0xFF8,
-					  0xFFC, 0xFFE, 0xFFF, 0xFF9,
-					  3,     0x800, 0xFFD, 0xFFB };
+	static const uint64_t off[16] = { 0, 0,	    0,	   1,	  2,	 4,
+					  8, 0xFF8, 0xFFC, 0xFFE, 0xFFF, 0xFF9,
+					  3, 0x800, 0xFFD, 0xFFB };
 	uint8_t b = fuzz_u8(&r->in);
 
 	if (b == 0xFF)
@@ -555,10 +556,22 @@ static uint64_t pick_gpa(struct run *r)
 static uint64_t pick_value(struct run *r)
 {
 	static const uint64_t pool[16] = {
-		0,	    1,		 2,	     0x7F,
-		0xFF,	    0x100,	 0x1234,     0xFFFF,
-		0x10000,    0xFFFFFFFF,	 0x100000000ull, 0x5,
-		~0ull,	    0x8000000000000000ull, 3, 0x12345678,
+		0,
+		1,
+		2,
+		0x7F,
+		0xFF,
+		0x100,
+		0x1234,
+		0xFFFF,
+		0x10000,
+		0xFFFFFFFF,
+		0x100000000ull,
+		0x5,
+		~0ull,
+		0x8000000000000000ull,
+		3,
+		0x12345678,
 	};
 	uint8_t b = fuzz_u8(&r->in);
 
@@ -824,8 +837,8 @@ static void op_write(struct run *r, bool lookup)
 	FUZZ_CHECK(got == want,
 		   "%s %llu:0x%llx len %u value 0x%llx: %d, model %d",
 		   lookup ? "lookup" : "write", (unsigned long long)part,
-		   (unsigned long long)gpa, len, (unsigned long long)value,
-		   got, want);
+		   (unsigned long long)gpa, len, (unsigned long long)value, got,
+		   want);
 	if (hit && want >= 0) {
 		FUZZ_CHECK(out.connection_id == hit->id &&
 				   out.port_id == r->m.ports[hit->port].id &&
@@ -849,10 +862,10 @@ static void op_write(struct run *r, bool lookup)
 static void op_partition(struct run *r)
 {
 	static const uint32_t widths[4] = { 12, 16, 48, 64 };
-	static const uint64_t privs[4] = {
-		0, HV_PRIVILEGE_CREATE_PORT, HV_PRIVILEGE_CONNECT_PORT,
-		HV_PRIVILEGE_CREATE_PORT | HV_PRIVILEGE_CONNECT_PORT
-	};
+	static const uint64_t privs[4] = { 0, HV_PRIVILEGE_CREATE_PORT,
+					   HV_PRIVILEGE_CONNECT_PORT,
+					   HV_PRIVILEGE_CREATE_PORT |
+						   HV_PRIVILEGE_CONNECT_PORT };
 	struct hvdb_partition_config config;
 	enum hvdb_reason reason = HVDB_REASON_MAX;
 	struct state_digest before;
@@ -895,8 +908,11 @@ static void model_add_partition(struct model *m, uint64_t id, uint32_t vps,
 				uint32_t limit)
 {
 	m->parts[m->nparts++] = (struct m_partition){
-		.id = id, .vp_count = vps, .gpa_bits = bits,
-		.privileges = privileges, .limit = limit,
+		.id = id,
+		.vp_count = vps,
+		.gpa_bits = bits,
+		.privileges = privileges,
+		.limit = limit,
 	};
 }
 
