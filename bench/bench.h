@@ -160,6 +160,20 @@ HV_STATUS bench_world_disconnect(struct bench_world *w, uint32_t id);
 /* Connects (n) more random connections, recording them. 0 or -EIO. */
 int bench_world_fill(struct bench_world *w, size_t n);
 
+/* Connect + disconnect pairs at fresh random triggers, with ids counting
+ * up from (id) (wrapping back to BENCH_CHURN_ID0); (failed) is set when
+ * a call is refused. */
+struct bench_churn {
+	struct bench_world *w;
+	uint32_t id;
+	int failed;
+};
+
+/* One pair. */
+void bench_world_pair(struct bench_churn *c);
+/* (pairs) pairs: a bench_op_fn over a struct bench_churn. */
+void bench_world_churn(void *ctx, uint64_t pairs);
+
 /* A write that hits (c). */
 void bench_world_hit(uint64_t *rng, const struct bench_conn *c,
 		     struct bench_write *out);

@@ -310,31 +310,10 @@ static int kb_writes(const struct bench_config *cfg, struct kvm_bench *k,
 /* Churn with offload on.                                             */
 /* ------------------------------------------------------------------ */
 
-struct kb_churn {
-	struct bench_world *w;
-	uint32_t id;
-	int failed;
-};
-
-static void op_kvm_pair(void *ctx, uint64_t iters)
-{
-	struct kb_churn *c = ctx;
-	struct bench_conn conn;
-
-	while (iters--) {
-		bench_world_pick(c->w, &conn, c->id);
-		if (bench_world_connect(c->w, &conn) != HV_STATUS_SUCCESS ||
-		    bench_world_disconnect(c->w, c->id) != HV_STATUS_SUCCESS)
-			c->failed = 1;
-		c->id = c->id + 1 < HV_CONNECTION_ID_MASK ? c->id + 1
-							  : BENCH_CHURN_ID0;
-	}
-}
-
 static int kb_churn(const struct bench_config *cfg, struct kvm_bench *k,
 		    struct bench_results *res)
 {
-	struct kb_churn c = { .w = &k->w, .id = BENCH_CHURN_ID0 };
+	struct bench_churn c = { .w = &k->w, .id = BENCH_CHURN_ID0 };
 	struct kvm_offload_stats os;
 	double ns;
 	int ret;
@@ -345,7 +324,8 @@ static int kb_churn(const struct bench_config *cfg, struct kvm_bench *k,
 	if (ret)
 		return ret;
 	kvm_offload_set_enabled(k->vm, true);
-	ns = bench_ns_per_op(op_kvm_pair, &c, cfg->quick ? 50000000 : 300000000,
+	ns = bench_ns_per_op(bench_world_churn, &c,
+			     cfg->quick ? 50000000 : 300000000,
 			     cfg->quick ? 3 : 7);
 	kvm_offload_set_enabled(k->vm, false);
 	kvm_offload_get_stats(k->vm, &os);

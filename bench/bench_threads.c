@@ -12,7 +12,6 @@
 #define THREADS_CONNECTIONS 4096u
 #define THREADS_WRITES (1u << 14)
 #define THREADS_CHURN_PER_MS 10u /* 10,000 pairs/s */
-#define THREADS_CHURN_ID0 0x800000u
 
 struct dispatcher {
 	pthread_t thread;
@@ -28,10 +27,9 @@ struct churner {
 	pthread_t thread;
 	/* copies sharing the hypervisors, own rng; each gets the rate */
 	struct bench_world world[2];
+	struct bench_churn churn[2];
 	unsigned worlds;
 	const int *stop;
-	uint64_t pairs;
-	int failed;
 };
 
 /* The (i)th CPU this process may run on, or -1. */
@@ -98,27 +96,12 @@ static void timespec_add_ms(struct timespec *ts, long ms)
 static void *churn_main(void *arg)
 {
 	struct churner *c = arg;
-	struct bench_conn conn;
 	struct timespec next;
-	uint32_t id = THREADS_CHURN_ID0;
 
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	while (!__atomic_load_n(c->stop, __ATOMIC_RELAXED)) {
-		for (unsigned k = 0; k < THREADS_CHURN_PER_MS; k++) {
-			for (unsigned i = 0; i < c->worlds; i++) {
-				struct bench_world *w = &c->world[i];
-
-				bench_world_pick(w, &conn, id);
-				if (bench_world_connect(w, &conn) !=
-					    HV_STATUS_SUCCESS ||
-				    bench_world_disconnect(w, id) !=
-					    HV_STATUS_SUCCESS)
-					c->failed = 1;
-				c->pairs++;
-			}
-			id = id + 1 < HV_CONNECTION_ID_MASK ? id + 1
-							    : THREADS_CHURN_ID0;
-		}
+		for (unsigned i = 0; i < c->worlds; i++)
+			bench_world_churn(&c->churn[i], THREADS_CHURN_PER_MS);
 		timespec_add_ms(&next, 1);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 	}
@@ -150,6 +133,9 @@ static double trial(struct bench_world *w, struct hvdb **hvs,
 		c.world[1].hv = hvs[1];
 		c.worlds = 2;
 	}
+	for (unsigned i = 0; i < c.worlds; i++)
+		c.churn[i] =
+			(struct bench_churn){ &c.world[i], BENCH_CHURN_ID0, 0 };
 	c.stop = &stop;
 	if (pthread_create(&c.thread, NULL, churn_main, &c))
 		return -1;
@@ -174,7 +160,7 @@ static double trial(struct bench_world *w, struct hvdb **hvs,
 	}
 	dt = bench_now_ns() - t0;
 	pthread_join(c.thread, NULL);
-	if (started < n || c.failed)
+	if (started < n || c.churn[0].failed || c.churn[1].failed)
 		return -1;
 	*per_cpu_s = cpu_ns ? (double)ops * 1e9 / (double)cpu_ns : 0;
 	return (double)ops * 1e9 / (double)dt;

@@ -144,6 +144,23 @@ int bench_world_fill(struct bench_world *w, size_t n)
 	return 0;
 }
 
+void bench_world_pair(struct bench_churn *c)
+{
+	struct bench_conn conn;
+
+	bench_world_pick(c->w, &conn, c->id);
+	if (bench_world_connect(c->w, &conn) != HV_STATUS_SUCCESS ||
+	    bench_world_disconnect(c->w, c->id) != HV_STATUS_SUCCESS)
+		c->failed = 1;
+	c->id = c->id + 1 < HV_CONNECTION_ID_MASK ? c->id + 1 : BENCH_CHURN_ID0;
+}
+
+void bench_world_churn(void *ctx, uint64_t pairs)
+{
+	while (pairs--)
+		bench_world_pair(ctx);
+}
+
 void bench_world_hit(uint64_t *rng, const struct bench_conn *c,
 		     struct bench_write *out)
 {
