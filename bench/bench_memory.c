@@ -2,9 +2,10 @@
  *
  * Measured, not computed: the growth of glibc's in-use heap (mallinfo2:
  * uordblks over every arena plus hblkhd, the mmap()ed blocks such as big
- * hash bucket arrays) from the moment the ports exist to the moment the
- * connections exist and every deferred hash table resize has run. It so
- * counts malloc's own chunk headers and rounding, and the index buckets.
+ * index slot arrays) from the moment the ports exist to the moment the
+ * connections exist and every deferred free has run (replaced index slot
+ * arrays go through call_rcu; cds_lfht resizes, too). It so
+ * counts malloc's own chunk headers and rounding, and the index slots.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -19,7 +20,7 @@ static uint64_t heap_in_use(void)
 {
 	struct mallinfo2 mi;
 
-	/* Deferred lfht resizes and frees run from call_rcu: let them. */
+	/* Deferred frees and lfht resizes run from call_rcu: let them. */
 	rcu_barrier();
 	rcu_barrier();
 	mi = mallinfo2();
