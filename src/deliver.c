@@ -25,8 +25,9 @@ struct deliver_ring {
 	struct cds_list_head waiting; /* ports waiting for room */
 };
 
-/* Counter stripes per port: one per CPU, a power of two, at most this. */
-#define DELIVER_STRIPES_MAX 64u
+/* Counter stripes per port: one per CPU, a power of two, at most this
+ * (2 KiB a port); beyond it CPUs share stripes, as cpu % stripes. */
+#define DELIVER_STRIPES_MAX 16u
 
 int deliver_rings_create(struct hvdb *hv, uint32_t root_vp_count)
 {
