@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "parse.h"
@@ -308,12 +309,19 @@ static int restore_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 	};
 	char shown[ARG_SHOWN_MAX];
 	struct hvdb_snapshot_error err;
+	struct stat st;
 	struct hvdb *hv;
 	FILE *f;
 	int rc;
 
 	scenario_args_shown(shown, cmd->file.path);
 	f = fopen(cmd->file.path, "r");
+	/* A directory opens but cannot be read: that is a bad FILE too. */
+	if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;
+	}
 	if (!f) {
 		snprintf(text, SCENARIO_TEXT_MAX, "restore %s: %s", shown,
 			 strerror(errno));
