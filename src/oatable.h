@@ -37,17 +37,18 @@ struct oatable_slots {
 
 /* Every lookup reads (slots); writers update (count) and (used) on every
  * insert and removal. The pads keep (slots) off any cache line a writer
- * stores to (these counters, or the writer lock beside the table), so
- * churn does not make lookups on other CPUs miss. */
-#define OATABLE_CACHE_LINE 64
+ * stores to (these counters, or the writer lock beside the table), and off
+ * its 128-byte prefetch pair, so churn does not make lookups on other
+ * CPUs miss. */
+#define OATABLE_PAD 128
 
 struct hvdb;
 
 struct oatable {
-	char pad_before[OATABLE_CACHE_LINE];
+	char pad_before[OATABLE_PAD];
 	struct oatable_slots *slots; /* RCU-published; replaced by rebuilds */
 	uint64_t (*hash_of)(const void *entry); /* for rebuilds */
-	char pad_after[OATABLE_CACHE_LINE];
+	char pad_after[OATABLE_PAD];
 	struct hvdb *hv;     /* slot arrays come from fault point alloc-index */
 	unsigned long count; /* live entries; under the writer lock */
 	unsigned long used;  /* live entries + tombstones; same */
