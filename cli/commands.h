@@ -6,12 +6,14 @@
 
 /* Exit statuses every subcommand uses. */
 #define CLI_EXIT_OK 0
-#define CLI_EXIT_FAIL 1 /* decode: invalid input; others: runtime failure */
+#define CLI_EXIT_FAIL 1	 /* decode: invalid input; others: runtime failure */
 #define CLI_EXIT_USAGE 2 /* unknown option, bad argument, malformed line */
 
 /* Every subcommand: X(name, help). Adding one is one line here plus its
  * cli/cmd_<name>.c defining cmd_<name>(). The first help line is the
  * synopsis after "hvdb "; the rest is shown by `hvdb NAME --help`. */
+/* The help text is laid out by hand. */
+/* clang-format off */
 #define COMMANDS_LIST(X)                                                      \
 	X(run, "run [--vcpus N] [--queues Q] [--writes W] [--no-offload]\n" \
 	       "    [--offload-limit N] [--ram-doorbells] [--guest-connects]\n" \
@@ -54,6 +56,7 @@
 		 "print medians as a table or one JSON object.\n"              \
 		 "  --quick  fewer, shorter trials: under 30 s\n"               \
 		 "  --json   one JSON object instead of the table\n")
+/* clang-format on */
 
 struct cli_command {
 	const char *name;

@@ -170,7 +170,8 @@ static const char *write_tokens(int rc, const struct hvdb_write_outcome *o,
 {
 	switch (rc) {
 	case HVDB_WRITE_FIRE:
-		snprintf(buf, size, "fire %" PRIu64 ":%" PRIu32 " conn=%" PRIu32,
+		snprintf(buf, size,
+			 "fire %" PRIu64 ":%" PRIu32 " conn=%" PRIu32,
 			 o->port_partition, o->port_id, o->connection_id);
 		return buf;
 	case HVDB_WRITE_DROPPED:

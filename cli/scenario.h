@@ -88,7 +88,7 @@ struct scenario_cmd {
 		} stats;
 		struct {
 			const char *path; /* points into the parsed line */
-		} file; /* snapshot, restore */
+		} file;			  /* snapshot, restore */
 	};
 	char error[SCENARIO_TEXT_MAX]; /* why the line is malformed */
 };

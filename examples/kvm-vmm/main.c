@@ -29,8 +29,8 @@
 static const uint8_t guest_code[] = {
 	0xc7, 0x06, 0x00, 0xf0, 0x01, 0x00, /* mov word [0xf000], 1: port 1 */
 	0xc7, 0x06, 0x00, 0xf0, 0x02, 0x00, /* mov word [0xf000], 2: miss */
-	0xc6, 0x06, 0x10, 0xf0, 0x42,	    /* mov byte [0xf010], 0x42: port 2 */
-	0xf4,				    /* hlt */
+	0xc6, 0x06, 0x10, 0xf0, 0x42, /* mov byte [0xf010], 0x42: port 2 */
+	0xf4,			      /* hlt */
 };
 
 struct vmm {
@@ -47,11 +47,13 @@ static int fail(const char *what)
 }
 
 /* (De)assigns the ioeventfd that matches exactly what (t) matches. */
-static int ioeventfd(struct vmm *vmm, const struct hvdb_trigger *t,
-		     __u32 flags)
+static int ioeventfd(struct vmm *vmm, const struct hvdb_trigger *t, __u32 flags)
 {
-	struct kvm_ioeventfd io = { .addr = t->gpa, .len = t->width,
-		.fd = t->eventfd, .datamatch = t->value, .flags = flags };
+	struct kvm_ioeventfd io = { .addr = t->gpa,
+				    .len = t->width,
+				    .fd = t->eventfd,
+				    .datamatch = t->value,
+				    .flags = flags };
 
 	if (!t->any_value)
 		io.flags |= KVM_IOEVENTFD_FLAG_DATAMATCH;
@@ -61,8 +63,7 @@ static int ioeventfd(struct vmm *vmm, const struct hvdb_trigger *t,
 /* Backend attach, under libhvdb's lock before the connection is visible:
  * size-specific triggers of a port with an eventfd go to KVM; the rest,
  * and whatever KVM refuses, stay on the exit path (same semantics). */
-static int vmm_attach(void *opaque, const struct hvdb_trigger *t,
-		      void **cookie)
+static int vmm_attach(void *opaque, const struct hvdb_trigger *t, void **cookie)
 {
 	struct vmm *vmm = opaque;
 
@@ -74,8 +75,7 @@ static int vmm_attach(void *opaque, const struct hvdb_trigger *t,
 	return 0;
 }
 
-static void vmm_detach(void *opaque, const struct hvdb_trigger *t,
-		       void *cookie)
+static void vmm_detach(void *opaque, const struct hvdb_trigger *t, void *cookie)
 {
 	if (cookie && ioeventfd(opaque, t, KVM_IOEVENTFD_FLAG_DEASSIGN) < 0)
 		fail("KVM_IOEVENTFD deassign");
@@ -87,10 +87,12 @@ static void on_fire(void *opaque, HV_PORT_ID port, HV_CONNECTION_ID conn)
 {
 	(void)opaque;
 	if (conn == HVDB_CONNECTION_ID_UNKNOWN)
-		printf("port %" PRIu32 " fired in the kernel (ioeventfd)\n", port);
+		printf("port %" PRIu32 " fired in the kernel (ioeventfd)\n",
+		       port);
 	else
 		printf("port %" PRIu32 " fired by connection %" PRIu32
-		       " (MMIO exit)\n", port, conn);
+		       " (MMIO exit)\n",
+		       port, conn);
 }
 
 /* One VM with RAM at GPA 0 and one vCPU in real mode at 0000:0000. */
@@ -132,23 +134,30 @@ static HV_STATUS doorbell_add(struct vmm *vmm, uint32_t id, hvdb_gpa_t gpa,
 			      enum hvdb_reason *why)
 {
 	HV_INPUT_CREATE_PORT port = { .PortPartition = HVDB_ROOT_PARTITION_ID,
-		.PortId = id, .ConnectionPartition = GUEST,
-		.PortInfo.PortType = HvPortTypeDoorbell,
-		.PortInfo.DoorbellPortInfo = { .TargetSint = 5,
-					       .TargetVp = HV_ANY_VP } };
-	HV_INPUT_CONNECT_PORT conn = { .ConnectionPartition = GUEST,
-		.ConnectionId = id, .PortPartition = HVDB_ROOT_PARTITION_ID,
-		.PortId = id, .ConnectionInfo.PortType = HvPortTypeDoorbell,
-		.ConnectionInfo.DoorbellConnectionInfo = { gpa, value, flags } };
-	HV_STATUS st = hvdb_port_create(vmm->hv, HVDB_ROOT_PARTITION_ID, &port,
-					why);
+				      .PortId = id,
+				      .ConnectionPartition = GUEST,
+				      .PortInfo.PortType = HvPortTypeDoorbell,
+				      .PortInfo.DoorbellPortInfo = {
+					      .TargetSint = 5,
+					      .TargetVp = HV_ANY_VP } };
+	HV_INPUT_CONNECT_PORT conn = {
+		.ConnectionPartition = GUEST,
+		.ConnectionId = id,
+		.PortPartition = HVDB_ROOT_PARTITION_ID,
+		.PortId = id,
+		.ConnectionInfo.PortType = HvPortTypeDoorbell,
+		.ConnectionInfo.DoorbellConnectionInfo = { gpa, value, flags }
+	};
+	HV_STATUS st =
+		hvdb_port_create(vmm->hv, HVDB_ROOT_PARTITION_ID, &port, why);
 
 	/* The eventfd goes on the port before connecting: attach uses it. */
 	if (!st && (hvdb_port_set_callback(vmm->hv, id, on_fire, NULL) ||
 		    hvdb_port_set_eventfd(vmm->hv, id, efd)))
 		st = HV_STATUS_INVALID_PORT_ID;
-	return st ? st : hvdb_port_connect(vmm->hv, HVDB_ROOT_PARTITION_ID,
-					   &conn, why);
+	return st ? st
+		  : hvdb_port_connect(vmm->hv, HVDB_ROOT_PARTITION_ID, &conn,
+				      why);
 }
 
 /* The guest partition with its RAM and our backend, and two doorbells. */
@@ -163,7 +172,8 @@ static int doorbells_create(struct vmm *vmm)
 	pc.ram = &ram;
 	pc.ram_count = 1;
 	st = hvdb_partition_create(vmm->hv, &pc, &why);
-	if (!st && hvdb_partition_set_backend(vmm->hv, GUEST, &vmm_backend, vmm))
+	if (!st &&
+	    hvdb_partition_set_backend(vmm->hv, GUEST, &vmm_backend, vmm))
 		return fail("hvdb_partition_set_backend");
 	if (!st)
 		st = doorbell_add(vmm, 1, 0xf000, 1,
@@ -193,7 +203,8 @@ static void mmio_exit(struct vmm *vmm)
 	if (hvdb_write(vmm->hv, GUEST, vmm->run->mmio.phys_addr,
 		       vmm->run->mmio.len, value, NULL) == HVDB_WRITE_MISS)
 		printf("miss: %u-byte write of 0x%" PRIx64 " at 0x%llx is "
-		       "ordinary MMIO\n", vmm->run->mmio.len, value,
+		       "ordinary MMIO\n",
+		       vmm->run->mmio.len, value,
 		       (unsigned long long)vmm->run->mmio.phys_addr);
 }
 

@@ -19,7 +19,8 @@ static void on_fire(void *opaque, HV_PORT_ID port, HV_CONNECTION_ID conn)
 {
 	(void)opaque;
 	printf("  callback: port %" PRIu32 " notified by connection %" PRIu32
-	       "\n", port, conn);
+	       "\n",
+	       port, conn);
 }
 
 /* Prints "what: ok" or the status and reason of a refusal. (reason) is a
@@ -109,13 +110,15 @@ static int run(struct hvdb *hv)
 	if (hvdb_port_set_callback(hv, PORT, on_fire, NULL))
 		return -1;
 	if (report("connect 10 (dword, value 1)",
-		   connect_doorbell(hv, 10, 1, HV_DOORBELL_FLAG_TRIGGER_SIZE_DWORD,
+		   connect_doorbell(hv, 10, 1,
+				    HV_DOORBELL_FLAG_TRIGGER_SIZE_DWORD,
 				    &reason),
 		   &reason))
 		return -1;
 	/* Any write to the GPA would match both: ambiguous, so refused. */
 	if (!report("connect 11 (any size, any value)",
-		    connect_doorbell(hv, 11, 0, HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE,
+		    connect_doorbell(hv, 11, 0,
+				     HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE,
 				     &reason),
 		    &reason))
 		return -1;
@@ -127,8 +130,8 @@ static int run(struct hvdb *hv)
 		return -1;
 	printf("port 7: %" PRIu64 " trigger(s)\n", stats.triggers);
 
-	if (report("disconnect 10", hvdb_port_disconnect(hv, GUEST, &dc, &reason),
-		   &reason))
+	if (report("disconnect 10",
+		   hvdb_port_disconnect(hv, GUEST, &dc, &reason), &reason))
 		return -1;
 	guest_write(hv, DOORBELL_GPA, 4, 1); /* gone: miss */
 	return stats.triggers == 1 ? 0 : -1;

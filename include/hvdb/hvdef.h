@@ -149,7 +149,7 @@ typedef struct {
 
 #define HVDB_OFFSET_IS(t, f, o)                                             \
 	HVDB_STATIC_ASSERT(__builtin_offsetof(t, f) == (o), #t "." #f " at" \
-								      " " #o)
+							       " " #o)
 #define HVDB_SIZE_IS(t, s) HVDB_STATIC_ASSERT(sizeof(t) == (s), #t " is " #s)
 
 HVDB_SIZE_IS(HV_CONNECTION_INFO, 32);
