@@ -31,6 +31,7 @@
 #define KVM_DOORBELL 0x10000ull /* ds = 0x1000, offset 0 */
 #define KVM_DOORBELL_VALUE 1u
 #define KVM_CHURN_PRESENT 65536u
+#define KVM_TRIALS_MAX 41u
 
 /* The guest on one vCPU of a VM. */
 struct kb_guest {
@@ -286,10 +287,11 @@ static double kb_variant(struct kvm_bench *k, enum kb_variant v, uint32_t n)
 static int kb_writes(const struct bench_config *cfg, struct kvm_bench *k,
 		     struct bench_results *res)
 {
-	/* Many short trials: the host's noise is a few percent per trial */
-	const unsigned trials = cfg->quick ? 9 : 15;
-	const uint32_t n = cfg->quick ? 10000 : 50000;
-	double wps[4][16];
+	/* Many short trials (tens of ms): the median then skips the ones a
+	 * burst of other work on the machine hit */
+	const unsigned trials = cfg->quick ? 15 : KVM_TRIALS_MAX;
+	const uint32_t n = cfg->quick ? 4000 : 10000;
+	double wps[4][KVM_TRIALS_MAX];
 
 	/* Interleaved, so drift hits every variant alike. */
 	for (unsigned t = 0; t < trials; t++) {
