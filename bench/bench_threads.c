@@ -12,6 +12,7 @@
 #define THREADS_CONNECTIONS 4096u
 #define THREADS_WRITES (1u << 14)
 #define THREADS_CHURN_PER_MS 10u /* 10,000 pairs/s */
+#define THREADS_TRIALS_MAX 25u
 
 struct dispatcher {
 	pthread_t thread;
@@ -170,9 +171,12 @@ enum threads_kind { ONE, TWO, TWO_SEPARATE, THREADS_KINDS };
 
 int bench_threads_run(const struct bench_config *cfg, struct bench_results *res)
 {
-	const uint64_t duration = cfg->quick ? 300000000ull : 1000000000ull;
-	const unsigned trials = cfg->quick ? 3 : 5;
-	double ops[THREADS_KINDS][16], per_cpu[THREADS_KINDS][16];
+	/* Many short trials: the median skips those a burst of other work
+	 * on the machine hit */
+	const uint64_t duration = cfg->quick ? 100000000ull : 200000000ull;
+	const unsigned trials = cfg->quick ? 9 : THREADS_TRIALS_MAX;
+	double ops[THREADS_KINDS][THREADS_TRIALS_MAX];
+	double per_cpu[THREADS_KINDS][THREADS_TRIALS_MAX];
 	struct bench_write *streams[2] = { NULL, NULL };
 	struct bench_world w, twin;
 	struct hvdb *shared[2], *separate[2];
