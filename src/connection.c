@@ -79,14 +79,15 @@ static HV_STATUS connect_validate(struct hvdb *hv, uint64_t caller,
 		conninfo_extent(info->DoorbellConnectionInfo.Flags);
 	enum hvdb_reason bad;
 
-	/* §3 Connect 1: the access rule, before anything is revealed */
-	if (!partition_may_access(hv, caller, conn_pid,
-				  HV_PRIVILEGE_CONNECT_PORT))
-		return reason_refuse(reason, HV_STATUS_ACCESS_DENIED,
-				     HVDB_REASON_NO_CONNECT_PORT_PRIVILEGE);
-	/* §3 Connect 2: both partitions exist */
-	plan->partition = partition_find(hv, conn_pid);
-	if (!plan->partition || !partition_find(hv, port_pid))
+	HV_STATUS status;
+
+	/* §3 Connect 1-2: the access rule; both partitions exist */
+	status = partition_check_call(hv, caller, conn_pid,
+				      HV_PRIVILEGE_CONNECT_PORT,
+				      &plan->partition, reason);
+	if (status != HV_STATUS_SUCCESS)
+		return status;
+	if (!partition_find(hv, port_pid))
 		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
 				     HVDB_REASON_UNKNOWN_PARTITION);
 	/* §3 Connect 3: a free 24-bit id in this partition */
@@ -251,15 +252,14 @@ static HV_STATUS disconnect_validate(struct hvdb *hv, uint64_t caller,
 	const uint64_t conn_pid =
 		partition_resolve(caller, in->ConnectionPartition);
 
-	/* §3 DisconnectPort: access rule as ConnectPort */
-	if (!partition_may_access(hv, caller, conn_pid,
-				  HV_PRIVILEGE_CONNECT_PORT))
-		return reason_refuse(reason, HV_STATUS_ACCESS_DENIED,
-				     HVDB_REASON_NO_CONNECT_PORT_PRIVILEGE);
-	*p = partition_find(hv, conn_pid);
-	if (!*p)
-		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
-				     HVDB_REASON_UNKNOWN_PARTITION);
+	HV_STATUS status;
+
+	/* §3 DisconnectPort: access rule as ConnectPort; the partition exists
+	 */
+	status = partition_check_call(hv, caller, conn_pid,
+				      HV_PRIVILEGE_CONNECT_PORT, p, reason);
+	if (status != HV_STATUS_SUCCESS)
+		return status;
 	/* SPEC §1: Flags bit 0 (IsDoorbell) may be 0 or 1; the rest are 0 */
 	if (in->Flags & ~HV_DISCONNECT_PORT_FLAG_IS_DOORBELL)
 		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,

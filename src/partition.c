@@ -36,8 +36,8 @@ bool hvdb_partition_exists(struct hvdb *hv, uint64_t id)
 	return found;
 }
 
-bool partition_may_access(struct hvdb *hv, uint64_t caller, uint64_t target,
-			  uint64_t privilege)
+static bool may_access(struct hvdb *hv, uint64_t caller, uint64_t target,
+		       uint64_t privilege)
 {
 	struct partition *self;
 
@@ -47,6 +47,26 @@ bool partition_may_access(struct hvdb *hv, uint64_t caller, uint64_t target,
 		return false;
 	self = partition_find(hv, caller);
 	return self && (self->privileges & privilege);
+}
+
+HV_STATUS partition_check_call(struct hvdb *hv, uint64_t caller,
+			       uint64_t target, uint64_t privilege,
+			       struct partition **found,
+			       enum hvdb_reason *reason)
+{
+	/* §3 step 1: the access rule, before anything is revealed */
+	if (!may_access(hv, caller, target, privilege))
+		return reason_refuse(
+			reason, HV_STATUS_ACCESS_DENIED,
+			privilege == HV_PRIVILEGE_CREATE_PORT
+				? HVDB_REASON_NO_CREATE_PORT_PRIVILEGE
+				: HVDB_REASON_NO_CONNECT_PORT_PRIVILEGE);
+	/* §3 step 2: the target partition exists */
+	*found = partition_find(hv, target);
+	if (!*found)
+		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
+				     HVDB_REASON_UNKNOWN_PARTITION);
+	return reason_ok(reason);
 }
 
 void hvdb_partition_config_init(struct hvdb_partition_config *config,

@@ -27,10 +27,15 @@ static inline uint64_t partition_resolve(uint64_t caller, uint64_t id)
 	return id == HV_PARTITION_ID_SELF ? caller : id;
 }
 
-/* SPEC §3 access rule: (caller) may act on (target) if it is the root, or
- * is (target) itself and holds (privilege). Called under hv->lock. */
-bool partition_may_access(struct hvdb *hv, uint64_t caller, uint64_t target,
-			  uint64_t privilege);
+/* SPEC §3 steps 1-2 of every port call: the access rule (the caller is the
+ * root, or is (target) itself holding the privilege) on (target) for
+ * (privilege) (HV_PRIVILEGE_CREATE_PORT or _CONNECT_PORT, which also names
+ * the refusal), then that (target) exists, returned in *found. Called
+ * under hv->lock. */
+HV_STATUS partition_check_call(struct hvdb *hv, uint64_t caller,
+			       uint64_t target, uint64_t privilege,
+			       struct partition **found,
+			       enum hvdb_reason *reason);
 
 /* Creates the root partition (id 1, every privilege). 0 or -ENOMEM. */
 int partition_create_root(struct hvdb *hv, uint32_t vp_count);

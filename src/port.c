@@ -52,14 +52,16 @@ static HV_STATUS port_create_validate(struct hvdb *hv, uint64_t caller,
 	const HV_PORT_INFO *info = &in->PortInfo;
 	struct partition *port_partition;
 
-	/* §3 CreatePort 1: the access rule, before anything is revealed */
-	if (!partition_may_access(hv, caller, port_pid,
-				  HV_PRIVILEGE_CREATE_PORT))
-		return reason_refuse(reason, HV_STATUS_ACCESS_DENIED,
-				     HVDB_REASON_NO_CREATE_PORT_PRIVILEGE);
-	/* §3 CreatePort 2: both partitions exist (0 = any connector) */
-	port_partition = partition_find(hv, port_pid);
-	if (!port_partition || (conn_pid != 0 && !partition_find(hv, conn_pid)))
+	HV_STATUS status;
+
+	/* §3 CreatePort 1-2: the access rule; both partitions exist (0 = any
+	 * connector) */
+	status = partition_check_call(hv, caller, port_pid,
+				      HV_PRIVILEGE_CREATE_PORT, &port_partition,
+				      reason);
+	if (status != HV_STATUS_SUCCESS)
+		return status;
+	if (conn_pid != 0 && !partition_find(hv, conn_pid))
 		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
 				     HVDB_REASON_UNKNOWN_PARTITION);
 	/* §3 CreatePort 3: a free 24-bit id */
@@ -137,15 +139,15 @@ static HV_STATUS port_delete_validate(struct hvdb *hv, uint64_t caller,
 				      enum hvdb_reason *reason)
 {
 	const uint64_t port_pid = partition_resolve(caller, in->PortPartition);
+	struct partition *port_partition;
+	HV_STATUS status;
 
-	/* §3 DeletePort: access rule as CreatePort */
-	if (!partition_may_access(hv, caller, port_pid,
-				  HV_PRIVILEGE_CREATE_PORT))
-		return reason_refuse(reason, HV_STATUS_ACCESS_DENIED,
-				     HVDB_REASON_NO_CREATE_PORT_PRIVILEGE);
-	if (!partition_find(hv, port_pid))
-		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
-				     HVDB_REASON_UNKNOWN_PARTITION);
+	/* §3 DeletePort: access rule as CreatePort; the partition exists */
+	status = partition_check_call(hv, caller, port_pid,
+				      HV_PRIVILEGE_CREATE_PORT, &port_partition,
+				      reason);
+	if (status != HV_STATUS_SUCCESS)
+		return status;
 	if (in->Reserved)
 		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,
 				     HVDB_REASON_RESERVED_NONZERO);
