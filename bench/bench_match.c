@@ -205,8 +205,8 @@ static int sizes_build(struct match_size *ms, struct match_ctx (*ctx)[2])
 
 int bench_match_run(const struct bench_config *cfg, struct bench_results *res)
 {
-	const uint64_t trial_ns = cfg->quick ? 12000000 : 80000000;
-	const unsigned trials = cfg->quick ? 5 : 11;
+	const uint64_t trial_ns = cfg->quick ? 25000000 : 80000000;
+	const unsigned trials = cfg->quick ? 9 : 11;
 	struct match_size ms[MATCH_SIZES] = { 0 };
 	struct match_ctx ctx[MATCH_SIZES][2] = { 0 };
 	struct bench_cell cells[BENCH_CELLS_MAX];
