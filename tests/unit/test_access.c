@@ -136,44 +136,41 @@ static const struct call_case delete_access[] = {
 	{ "root on SELF", NULL, root_on_self_id, HV_STATUS_SUCCESS, "ok" },
 };
 
+/* Runs (cases) through the typed call, then through hvdb_hypercall(): the
+ * access rule must hold on both paths. A macro, so a failing row reports
+ * the test's line. */
+#define run_both_paths(cases, base)                                         \
+	do {                                                                \
+		run_call_cases(cases, ARRAY_SIZE(cases), base, CALL_TYPED); \
+		run_call_cases(cases, ARRAY_SIZE(cases), base, CALL_RAW);   \
+	} while (0)
+
 /* SPEC §3 access rule for CreatePort. */
 static void test_access_create_port(void **state)
 {
 	(void)state;
-	run_call_cases(create_access, ARRAY_SIZE(create_access),
-		       base_create_port, CALL_TYPED);
-	run_call_cases(create_access, ARRAY_SIZE(create_access),
-		       base_create_port, CALL_RAW);
+	run_both_paths(create_access, base_create_port);
 }
 
 /* SPEC §3 access rule for ConnectPort. */
 static void test_access_connect_port(void **state)
 {
 	(void)state;
-	run_call_cases(connect_access, ARRAY_SIZE(connect_access),
-		       base_connect_port, CALL_TYPED);
-	run_call_cases(connect_access, ARRAY_SIZE(connect_access),
-		       base_connect_port, CALL_RAW);
+	run_both_paths(connect_access, base_connect_port);
 }
 
 /* SPEC §3 access rule for DisconnectPort. */
 static void test_access_disconnect_port(void **state)
 {
 	(void)state;
-	run_call_cases(disconnect_access, ARRAY_SIZE(disconnect_access),
-		       base_disconnect_port, CALL_TYPED);
-	run_call_cases(disconnect_access, ARRAY_SIZE(disconnect_access),
-		       base_disconnect_port, CALL_RAW);
+	run_both_paths(disconnect_access, base_disconnect_port);
 }
 
 /* SPEC §3 access rule for DeletePort. */
 static void test_access_delete_port(void **state)
 {
 	(void)state;
-	run_call_cases(delete_access, ARRAY_SIZE(delete_access),
-		       base_delete_port, CALL_TYPED);
-	run_call_cases(delete_access, ARRAY_SIZE(delete_access),
-		       base_delete_port, CALL_RAW);
+	run_both_paths(delete_access, base_delete_port);
 }
 
 /* SPEC §3: HV_PARTITION_ID_SELF is the caller's partition, so a
