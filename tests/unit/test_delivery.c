@@ -46,6 +46,23 @@ static int new_eventfd(void)
 	return fd;
 }
 
+/* A guest with port PORT_ID, both of its listeners set (a new eventfd,
+ * returned, and record_fire(f)) and connection CONN_ID on it at
+ * DOORBELL_GPA, DWORD, value 1. The caller closes the eventfd after
+ * teardown(). */
+static int watched_port_up(struct guest *g, struct fired *f)
+{
+	int fd = new_eventfd();
+
+	hv_with_guest(g);
+	port_create(g, PORT_ID);
+	assert_int_equal(hvdb_port_set_eventfd(g->hv, PORT_ID, fd), 0);
+	assert_int_equal(hvdb_port_set_callback(g->hv, PORT_ID, record_fire, f),
+			 0);
+	connect_port(g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
+	return fd;
+}
+
 /* SPEC §4: each fire adds one to its port's counter only; misses add
  * nothing; stats split userspace and offloaded fires. */
 static void test_delivery_counts_per_port(void **state)
@@ -142,15 +159,10 @@ static void test_delivery_dropped_notifies_nothing(void **state)
 {
 	struct fired f = { 0 };
 	struct guest g;
-	int fd = new_eventfd();
+	int fd;
 
 	(void)state;
-	hv_with_guest(&g);
-	port_create(&g, PORT_ID);
-	assert_int_equal(hvdb_port_set_eventfd(g.hv, PORT_ID, fd), 0);
-	assert_int_equal(hvdb_port_set_callback(g.hv, PORT_ID, record_fire, &f),
-			 0);
-	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
+	fd = watched_port_up(&g, &f);
 	delete_port(&g, PORT_ID);
 
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 1, HVDB_WRITE_DROPPED,
@@ -169,15 +181,10 @@ static void test_delivery_account_offloaded(void **state)
 	struct hvdb_port_stats s;
 	struct fired f = { 0 };
 	struct guest g;
-	int fd = new_eventfd();
+	int fd;
 
 	(void)state;
-	hv_with_guest(&g);
-	port_create(&g, PORT_ID);
-	assert_int_equal(hvdb_port_set_eventfd(g.hv, PORT_ID, fd), 0);
-	assert_int_equal(hvdb_port_set_callback(g.hv, PORT_ID, record_fire, &f),
-			 0);
-	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
+	fd = watched_port_up(&g, &f);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 1, HVDB_WRITE_FIRE,
 		     CONN_ID);
 	assert_int_equal(eventfd_take(fd), 1);
