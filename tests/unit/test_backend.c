@@ -67,6 +67,16 @@ static void assert_trigger(const struct hvdb_trigger *t, HV_CONNECTION_ID conn,
 	assert_int_equal(t->eventfd, fd);
 }
 
+/* A guest whose partition has the fake backend (f), and root port PORT_ID
+ * offered to it. */
+static void hv_with_fake_backend(struct guest *g, struct fake *f)
+{
+	hv_with_guest(g);
+	assert_int_equal(
+		hvdb_partition_set_backend(g->hv, GUEST_ID, &fake_ops, f), 0);
+	port_create(g, PORT_ID);
+}
+
 /* hvdb.h struct hvdb_trigger: attach gets the connection's identity,
  * with explicit any_size/any_value and the port's eventfd. */
 static void test_backend_attach_identity(void **state)
@@ -77,10 +87,7 @@ static void test_backend_attach_identity(void **state)
 
 	(void)state;
 	assert_true(fd >= 0);
-	hv_with_guest(&g);
-	assert_int_equal(
-		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f), 0);
-	port_create(&g, PORT_ID);
+	hv_with_fake_backend(&g, &f);
 	assert_int_equal(hvdb_port_set_eventfd(g.hv, PORT_ID, fd), 0);
 	connect_port(&g, 5, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 7);
 	connect_port(&g, 6, PORT_ID, DOORBELL_GPA + 8, ANY_SIZE_ANY_VALUE, 0);
@@ -109,10 +116,7 @@ static void test_backend_detach_on_disconnect(void **state)
 	struct guest g;
 
 	(void)state;
-	hv_with_guest(&g);
-	assert_int_equal(
-		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f), 0);
-	port_create(&g, PORT_ID);
+	hv_with_fake_backend(&g, &f);
 	connect_port(&g, 5, PORT_ID, DOORBELL_GPA, SIZE_(WORD), 0xABCD);
 	connect_port(&g, 6, PORT_ID, DOORBELL_GPA + 8, SIZE_(BYTE), 1);
 	assert_trigger(&f.attached[0], 5, DOORBELL_GPA, 2, false, false, 0xABCD,
@@ -141,10 +145,7 @@ static void test_backend_attach_failure_refuses(void **state)
 	char *before;
 
 	(void)state;
-	hv_with_guest(&g);
-	assert_int_equal(
-		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f), 0);
-	port_create(&g, PORT_ID);
+	hv_with_fake_backend(&g, &f);
 	in = connect_port_input(&g, CONN_ID, PORT_ID, DOORBELL_GPA);
 	before = state_digest(g.hv);
 	assert_status(try_connect_port(&g, ROOT_ID, &in, &reason), reason,
@@ -221,10 +222,7 @@ static void test_backend_userspace_path_still_fires(void **state)
 	struct guest g;
 
 	(void)state;
-	hv_with_guest(&g);
-	assert_int_equal(
-		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f), 0);
-	port_create(&g, PORT_ID);
+	hv_with_fake_backend(&g, &f);
 	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
 	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 1, HVDB_WRITE_FIRE,
 		     CONN_ID);
