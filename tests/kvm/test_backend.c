@@ -11,12 +11,32 @@
 #define DWORD HV_DOORBELL_FLAG_TRIGGER_SIZE_DWORD
 #define ANY_VALUE HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE
 
+/* The scenarios that take a path run twice: offloaded to KVM ioeventfds
+ * and on the userspace exit path; the test's state says which. */
+static const bool path_offloaded = true, path_userspace = false;
+
+/* The run of scenario (f) on (path), named test_<scenario>_<path>. cmocka
+ * only hands the state to the test, so casting away const is safe. */
+#define unit_test_on_path(f, path)                     \
+	{                                              \
+		.name = #f "_" #path, .test_func = f,  \
+		.initial_state = (void *)&path_##path, \
+	}
+
+/* Whether this run of a scenario is the offloaded one. */
+static bool path_offload(void **state)
+{
+	return *(const bool *)*state;
+}
+
 /* SPEC §3/§5: on RAM, matching writes fire, others land in guest memory;
  * the page is ordinary again after the last disconnect. */
-static void ram_doorbell(bool offload)
+static void test_ram_doorbell(void **state)
 {
+	const bool offload = path_offload(state);
 	struct kvm_env e;
 
+	TEST_REQUIRE_KVM();
 	kvm_env_up(&e, offload);
 	port_up(&e, 1);
 	connect_up(&e, 1, 1, 0x2000, 5, DWORD);
@@ -34,27 +54,15 @@ static void ram_doorbell(bool offload)
 	kvm_env_down(&e);
 }
 
-static void test_ram_doorbell_offloaded(void **state)
-{
-	(void)state;
-	TEST_REQUIRE_KVM();
-	ram_doorbell(true);
-}
-
-static void test_ram_doorbell_userspace(void **state)
-{
-	(void)state;
-	TEST_REQUIRE_KVM();
-	ram_doorbell(false);
-}
-
 /* SPEC §3 DisconnectPort: afterwards no write fires it, on either path;
  * exactly what was registered is unregistered. */
-static void unregister(bool offload)
+static void test_unregister(void **state)
 {
+	const bool offload = path_offload(state);
 	struct kvm_offload_stats st;
 	struct kvm_env e;
 
+	TEST_REQUIRE_KVM();
 	kvm_env_up(&e, offload);
 	port_up(&e, 1);
 	connect_up(&e, 1, 1, MMIO_DB, 5, DWORD);
@@ -67,20 +75,6 @@ static void unregister(bool offload)
 	assert_int_equal(st.registrations, offload ? 1 : 0);
 	assert_int_equal(st.unregistrations, st.registrations);
 	kvm_env_down(&e);
-}
-
-static void test_unregister_offloaded(void **state)
-{
-	(void)state;
-	TEST_REQUIRE_KVM();
-	unregister(true);
-}
-
-static void test_unregister_userspace(void **state)
-{
-	(void)state;
-	TEST_REQUIRE_KVM();
-	unregister(false);
 }
 
 /* SPEC §5: the ioeventfds each trigger shape needs. */
@@ -122,12 +116,14 @@ static void test_ioeventfd_shapes(void **state)
 
 /* SPEC §3 DeletePort: the connection keeps catching its writes and drops
  * them, in the kernel as in userspace. */
-static void deleted_port(bool offload)
+static void test_deleted_port(void **state)
 {
+	const bool offload = path_offload(state);
 	HV_INPUT_DELETE_PORT del = { .PortPartition = 1, .PortId = 1 };
 	struct kvm_script_stats st;
 	struct kvm_env e;
 
+	TEST_REQUIRE_KVM();
 	kvm_env_up(&e, offload);
 	port_up(&e, 1);
 	connect_up(&e, 1, 1, MMIO_DB, 0,
@@ -141,20 +137,6 @@ static void deleted_port(bool offload)
 	kvm_script_get_stats(e.ks, &st);
 	assert_int_equal(st.offloaded_drops, offload ? 2 : 0);
 	kvm_env_down(&e);
-}
-
-static void test_deleted_port_offloaded(void **state)
-{
-	(void)state;
-	TEST_REQUIRE_KVM();
-	deleted_port(true);
-}
-
-static void test_deleted_port_userspace(void **state)
-{
-	(void)state;
-	TEST_REQUIRE_KVM();
-	deleted_port(false);
 }
 
 /* The offload limit: the rest falls back with identical semantics. */
@@ -279,13 +261,13 @@ static void test_fault_walk_connect(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ram_doorbell_offloaded),
-		cmocka_unit_test(test_ram_doorbell_userspace),
-		cmocka_unit_test(test_unregister_offloaded),
-		cmocka_unit_test(test_unregister_userspace),
+		unit_test_on_path(test_ram_doorbell, offloaded),
+		unit_test_on_path(test_ram_doorbell, userspace),
+		unit_test_on_path(test_unregister, offloaded),
+		unit_test_on_path(test_unregister, userspace),
 		cmocka_unit_test(test_ioeventfd_shapes),
-		cmocka_unit_test(test_deleted_port_offloaded),
-		cmocka_unit_test(test_deleted_port_userspace),
+		unit_test_on_path(test_deleted_port, offloaded),
+		unit_test_on_path(test_deleted_port, userspace),
 		cmocka_unit_test(test_offload_limit),
 		cmocka_unit_test(test_hypercall_decode),
 		cmocka_unit_test(test_fault_walk_connect),
