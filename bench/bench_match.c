@@ -54,22 +54,31 @@ static void base_fire(struct match_ctx *m, const struct base_dev *d)
 	__atomic_fetch_add(&m->size->counters[d->port], 1, __ATOMIC_SEQ_CST);
 }
 
-static void op_hvdb(void *ctx, uint64_t iters)
+/* Walks (iters) writes of the cell's stream from where its last call
+ * stopped, adding what (step) returns for each to the sink. Always inlined
+ * with a constant (step), so each op times its own loop with no call in it:
+ * gcc 12 emits the same code as for the loops written out by hand. */
+static inline __attribute__((always_inline)) void
+walk_writes(void *ctx, uint64_t iters,
+	    uint64_t (*step)(struct match_ctx *m, const struct bench_write *wr))
 {
 	struct match_ctx *m = ctx;
 	size_t i = m->pos;
 	uint64_t sink = 0;
 
 	while (iters--) {
-		const struct bench_write *wr = &m->writes[i];
-
-		sink += (uint64_t)hvdb_write(m->hv, BENCH_PARTITION, wr->gpa,
-					     wr->len, wr->value, NULL);
+		sink += step(m, &m->writes[i]);
 		if (++i == MATCH_WRITES)
 			i = 0;
 	}
 	m->pos = i;
 	m->sink += sink;
+}
+
+static uint64_t hvdb_step(struct match_ctx *m, const struct bench_write *wr)
+{
+	return (uint64_t)hvdb_write(m->hv, BENCH_PARTITION, wr->gpa, wr->len,
+				    wr->value, NULL);
 }
 
 /* First range whose addr is >= (gpa), by bisection. */
@@ -88,53 +97,52 @@ static size_t lower_bound(const struct base_range *r, size_t n, hvdb_gpa_t gpa)
 	return lo;
 }
 
+/* 1 when a device took the write, else 0. */
+static uint64_t bsearch_step(struct match_ctx *m, const struct bench_write *wr)
+{
+	size_t k = lower_bound(m->ranges, m->count, wr->gpa);
+	uint64_t took = 0;
+
+	/* As kvm_io_bus_write: every device from the first hit on */
+	for (; k < m->count && m->ranges[k].addr == wr->gpa; k++) {
+		if (dev_hit(m->ranges[k].dev, wr)) {
+			base_fire(m, m->ranges[k].dev);
+			took++;
+			break;
+		}
+	}
+	return took;
+}
+
+/* 1 when a device took the write, else 0. */
+static uint64_t linear_step(struct match_ctx *m, const struct bench_write *wr)
+{
+	uint64_t took = 0;
+
+	for (size_t k = 0; k < m->count; k++) {
+		if (m->ranges[k].addr == wr->gpa &&
+		    dev_hit(m->ranges[k].dev, wr)) {
+			base_fire(m, m->ranges[k].dev);
+			took++;
+			break;
+		}
+	}
+	return took;
+}
+
+static void op_hvdb(void *ctx, uint64_t iters)
+{
+	walk_writes(ctx, iters, hvdb_step);
+}
+
 static void op_bsearch(void *ctx, uint64_t iters)
 {
-	struct match_ctx *m = ctx;
-	size_t i = m->pos;
-	uint64_t sink = 0;
-
-	while (iters--) {
-		const struct bench_write *wr = &m->writes[i];
-		size_t k = lower_bound(m->ranges, m->count, wr->gpa);
-
-		/* As kvm_io_bus_write: every device from the first hit on */
-		for (; k < m->count && m->ranges[k].addr == wr->gpa; k++) {
-			if (dev_hit(m->ranges[k].dev, wr)) {
-				base_fire(m, m->ranges[k].dev);
-				sink++;
-				break;
-			}
-		}
-		if (++i == MATCH_WRITES)
-			i = 0;
-	}
-	m->pos = i;
-	m->sink += sink;
+	walk_writes(ctx, iters, bsearch_step);
 }
 
 static void op_linear(void *ctx, uint64_t iters)
 {
-	struct match_ctx *m = ctx;
-	size_t i = m->pos;
-	uint64_t sink = 0;
-
-	while (iters--) {
-		const struct bench_write *wr = &m->writes[i];
-
-		for (size_t k = 0; k < m->count; k++) {
-			if (m->ranges[k].addr == wr->gpa &&
-			    dev_hit(m->ranges[k].dev, wr)) {
-				base_fire(m, m->ranges[k].dev);
-				sink++;
-				break;
-			}
-		}
-		if (++i == MATCH_WRITES)
-			i = 0;
-	}
-	m->pos = i;
-	m->sink += sink;
+	walk_writes(ctx, iters, linear_step);
 }
 
 static int range_cmp(const void *a, const void *b)
