@@ -113,4 +113,10 @@ static inline void guest_store(uint64_t gpa, uint64_t len, uint64_t value)
 
 void guest_hv_connect(struct guest_ctx *c);
 
+/* Returns to the caller in user mode (CPL3) on the same stack; the TSS
+ * lets it keep using the I/O ports, so reports still work. One way: what
+ * needs CPL0 (MSRs, the hypercall page) must come before. Every page the
+ * VMM maps is user-accessible. */
+void guest_enter_user(void);
+
 #endif

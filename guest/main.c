@@ -114,6 +114,10 @@ void guest_main(uint64_t vcpu, uint64_t boot_gpa)
 			while (!__atomic_load_n(&b->go, __ATOMIC_ACQUIRE))
 				guest_pause();
 		}
+		/* The hot loop runs in user mode: a PVM host (KVM guests at
+		 * hardware CPL3) emulates every kernel-mode instruction but
+		 * runs user mode on the CPU, ~80 us less per doorbell. */
+		guest_enter_user();
 		produce(&c);
 		done = b->writes;
 	}

@@ -8,6 +8,7 @@
 
 #define PTE_P 0x1ull
 #define PTE_RW 0x2ull
+#define PTE_US 0x4ull /* user mode may access: the guest produces at CPL3 */
 #define PTE_A 0x20ull
 #define PTE_D 0x40ull
 #define PTE_ADDR 0x000FFFFFFFFFF000ull
@@ -43,7 +44,7 @@ static uint64_t *next_table(struct kvm_vm *vm, uint64_t *entry)
 		if (pg->used == pg->pool_pages)
 			return NULL;
 		table = pg->pool + (uint64_t)pg->used++ * HVDB_PAGE_SIZE;
-		*entry = table | PTE_P | PTE_RW | PTE_A;
+		*entry = table | PTE_P | PTE_RW | PTE_US | PTE_A;
 	}
 	return kvm_memory_gpa(vm, *entry & PTE_ADDR, HVDB_PAGE_SIZE);
 }
@@ -57,7 +58,8 @@ static int map_page(struct kvm_vm *vm, hvdb_gpa_t gpa)
 		if (!table)
 			return -ENOSPC;
 	}
-	table[(gpa >> 12) & 511] = gpa | PTE_P | PTE_RW | PTE_A | PTE_D;
+	table[(gpa >> 12) & 511] =
+		gpa | PTE_P | PTE_RW | PTE_US | PTE_A | PTE_D;
 	return 0;
 }
 

@@ -25,7 +25,8 @@ struct kvm_paging {
 /* Uses (pages) zeroed pages of guest RAM at (pool) for the tables; the
  * first becomes the PML4 (CR3). 0 or -EINVAL when the pool is not RAM. */
 int kvm_paging_init(struct kvm_vm *vm, hvdb_gpa_t pool, uint32_t pages);
-/* Maps every page of [gpa, gpa+size) to itself, writable. Call while no
+/* Maps every page of [gpa, gpa+size) to itself, writable and reachable
+ * from user mode (the demo guest produces at CPL3). Call while no
  * vCPU runs, or for pages no vCPU uses yet (adding mappings needs no TLB
  * flush). 0, -ERANGE beyond KVM_PAGING_VA_LIMIT, -ENOSPC pool exhausted. */
 int kvm_paging_map(struct kvm_vm *vm, hvdb_gpa_t gpa, uint64_t size);
