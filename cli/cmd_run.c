@@ -250,8 +250,7 @@ static int script_partition(void *opaque, struct hvdb *hv,
 	struct kvm_script *ks = opaque;
 	int rc;
 
-	(void)hv;
-	rc = kvm_script_partition(ks, config);
+	rc = kvm_script_partition(ks, hv, config);
 	if (rc < 0)
 		fprintf(stderr, "hvdb: run: partition %" PRIu64 ": %s%s%s\n",
 			config->id, strerror(-rc),
@@ -260,9 +259,15 @@ static int script_partition(void *opaque, struct hvdb *hv,
 	return rc;
 }
 
+static void script_hv_replaced(void *opaque, struct hvdb *hv)
+{
+	kvm_script_use_hv(opaque, hv);
+}
+
 static const struct scenario_ops script_ops = {
 	.write = script_write,
 	.partition_created = script_partition,
+	.hv_replaced = script_hv_replaced,
 };
 
 /* Reads all of (path) ("-" is standard input) into a new buffer. */

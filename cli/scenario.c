@@ -332,13 +332,19 @@ static int restore_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 		f, sc->ops->partition_created ? &ops : NULL, sc, &hv, &err);
 	fclose(f);
 	if (rc) {
+		/* The half-built hypervisor is gone: so goes what hooks made.
+		 */
+		if (sc->ops->hv_replaced)
+			sc->ops->hv_replaced(sc->opaque, sc->hv);
 		/* Cut the library's message to fit one output line. */
 		snprintf(text, SCENARIO_TEXT_MAX, "restore %s: %.100s", shown,
 			 err.message);
 		return rc == -ENOMEM || rc == -EIO ? rc : SCENARIO_MALFORMED;
 	}
-	hvdb_destroy(sc->hv);
+	hvdb_destroy(sc->hv); /* detaches its backends */
 	sc->hv = hv;
+	if (sc->ops->hv_replaced)
+		sc->ops->hv_replaced(sc->opaque, hv);
 	snprintf(text, SCENARIO_TEXT_MAX, "ok");
 	return 0;
 }

@@ -117,6 +117,11 @@ struct scenario_ops {
 	 * (hvdb_partition_set_backend). -errno stops the run. */
 	int (*partition_created)(void *opaque, struct hvdb *hv,
 				 const struct hvdb_partition_config *config);
+	/* Optional: after a `restore` line, done or refused, the run acts on
+	 * (hv) alone (the restored hypervisor, or the unchanged one): let go
+	 * of what partition_created set up for any other, which is already
+	 * destroyed. */
+	void (*hv_replaced)(void *opaque, struct hvdb *hv);
 };
 
 /* Writes through hvdb_write(); no partition hook. */

@@ -160,11 +160,11 @@ static int boot_guest(struct kvm_script *s, struct script_vm *sv,
 	return rc < 0 ? rc : run_to_next(s, sv);
 }
 
-int kvm_script_partition(struct kvm_script *s,
+int kvm_script_partition(struct kvm_script *s, struct hvdb *hv,
 			 const struct hvdb_partition_config *config)
 {
 	struct script_vm *sv = &s->vm[s->vm_count];
-	struct kvm_vm_config vc = { s->cfg.hv, config->id, s->cfg.debug };
+	struct kvm_vm_config vc = { hv, config->id, s->cfg.debug };
 	hvdb_gpa_t base;
 	int rc;
 
@@ -199,6 +199,20 @@ int kvm_script_partition(struct kvm_script *s,
 	}
 	s->vm_count++;
 	return 0;
+}
+
+void kvm_script_use_hv(struct kvm_script *s, struct hvdb *hv)
+{
+	size_t kept = 0;
+
+	s->cfg.hv = hv;
+	for (size_t i = 0; i < s->vm_count; i++) {
+		if (s->vm[i].vm->hv == hv)
+			s->vm[kept++] = s->vm[i];
+		else
+			kvm_vm_destroy(s->vm[i].vm);
+	}
+	s->vm_count = kept;
 }
 
 static struct script_vm *find_vm(struct kvm_script *s, uint64_t partition)

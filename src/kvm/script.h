@@ -37,11 +37,17 @@ void kvm_script_destroy(struct kvm_script *s);
  * partition. 0 or -ENOMEM. */
 int kvm_script_avoid(struct kvm_script *s, hvdb_gpa_t gpa, uint64_t size);
 
-/* A guest partition was created: gives it a VM with its RAM, the offload
- * backend, and one vCPU of the built-in guest waiting for stores.
+/* A guest partition was created in (hv) (the run's hypervisor, or one a
+ * `restore` is building): gives it a VM with its RAM, the offload backend,
+ * and one vCPU of the built-in guest waiting for stores.
  * 0 or -errno (-ENODEV without /dev/kvm). */
-int kvm_script_partition(struct kvm_script *s,
+int kvm_script_partition(struct kvm_script *s, struct hvdb *hv,
 			 const struct hvdb_partition_config *config);
+
+/* The run acts on (hv) from now on (after a `restore`, or a refused one):
+ * destroys the VMs of every other hypervisor, which must already be
+ * destroyed (so their backends are detached). */
+void kvm_script_use_hv(struct kvm_script *s, struct hvdb *hv);
 
 /* Performs a `write`: a guest store of (len) bytes when a store can make
  * it, else injected into the MMIO path (*injected set). Returns the enum

@@ -59,7 +59,7 @@ static inline void kvm_env_up(struct kvm_env *e, bool offload)
 	kc.offload_limit = KVM_OFFLOAD_NO_LIMIT;
 	assert_int_equal(kvm_script_create(&kc, &e->ks), 0);
 	assert_int_equal(kvm_script_avoid(e->ks, 0, 0x100000), 0);
-	assert_int_equal(kvm_script_partition(e->ks, &pc), 0);
+	assert_int_equal(kvm_script_partition(e->ks, e->hv, &pc), 0);
 	e->vm = kvm_script_vm(e->ks, GUEST);
 	assert_non_null(e->vm);
 }
