@@ -145,12 +145,22 @@ static int print_json(const struct run_opts *o, const struct kvm_demo_result *r)
 	return rc;
 }
 
+/* A progress line redraws itself with "\r\033[K": only on a terminal
+ * that can do it. */
+static bool progress_wanted(const struct run_opts *o)
+{
+	const char *term = getenv("TERM");
+
+	return !o->json && isatty(STDERR_FILENO) && term &&
+	       strcmp(term, "dumb") != 0;
+}
+
 static int run_demo(struct run_opts *o)
 {
 	struct kvm_demo_result r;
 	int rc;
 
-	if (!o->json && isatty(STDERR_FILENO))
+	if (progress_wanted(o))
 		o->demo.progress = progress;
 	rc = kvm_demo_run(&o->demo, &r);
 	if (o->demo.progress)
