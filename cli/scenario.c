@@ -286,13 +286,7 @@ static int restored_partition(void *opaque, struct hvdb *hv,
 
 	if (d->id == HVDB_ROOT_PARTITION_ID)
 		return 0;
-	hvdb_partition_config_init(&config, d->id);
-	config.vp_count = d->vp_count;
-	config.gpa_bits = d->gpa_bits;
-	config.privileges = d->privileges;
-	config.connection_limit = d->connection_limit;
-	config.ram = d->ram;
-	config.ram_count = d->ram_count;
+	hvdb_partition_config_from_desc(&config, d);
 	return sc->ops->partition_created(sc->opaque, hv, &config);
 }
 

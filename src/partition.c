@@ -87,6 +87,18 @@ static bool ram_ranges_overlap(const struct hvdb_ram_range *a,
 	       b->start <= a->start + (a->size - 1);
 }
 
+void hvdb_partition_config_from_desc(struct hvdb_partition_config *config,
+				     const struct hvdb_partition_desc *desc)
+{
+	hvdb_partition_config_init(config, desc->id);
+	config->vp_count = desc->vp_count;
+	config->gpa_bits = desc->gpa_bits;
+	config->privileges = desc->privileges;
+	config->connection_limit = desc->connection_limit;
+	config->ram = desc->ram;
+	config->ram_count = desc->ram_count;
+}
+
 static bool config_valid(const struct hvdb_partition_config *c)
 {
 	if (c->id == 0 || c->id == HV_PARTITION_ID_SELF)

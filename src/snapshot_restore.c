@@ -62,13 +62,7 @@ static int build_partitions(struct build *b)
 
 		/* hvdb_create() made the root, as the document has it */
 		if (d->id != HVDB_ROOT_PARTITION_ID) {
-			hvdb_partition_config_init(&c, d->id);
-			c.vp_count = d->vp_count;
-			c.gpa_bits = d->gpa_bits;
-			c.privileges = d->privileges;
-			c.connection_limit = d->connection_limit;
-			c.ram = d->ram;
-			c.ram_count = d->ram_count;
+			hvdb_partition_config_from_desc(&c, d);
 			status = hvdb_partition_create(b->hv, &c, &reason);
 			if (status != HV_STATUS_SUCCESS)
 				return refused(b, "partitions", i, d->id, 0,

@@ -481,6 +481,14 @@ struct hvdb_partition_desc {
 	size_t ram_count;
 };
 
+/* Fills (config) so that hvdb_partition_create() makes a partition like
+ * the one (desc) describes (id, VPs, GPA width, privileges, connection
+ * limit, RAM). (config->ram) points into (desc): use it while that is
+ * valid. Pure. */
+HVDB_API void
+hvdb_partition_config_from_desc(struct hvdb_partition_config *config,
+				const struct hvdb_partition_desc *desc);
+
 struct hvdb_port_desc {
 	HV_PORT_ID id;
 	uint64_t connection_partition;
