@@ -1,5 +1,6 @@
 //! SPEC §3 ConnectPort: the rows of tests/unit/test_connect_port.c (checks
 //! 2-14, boundaries and order) through the safe API.
+#[macro_use]
 mod common;
 use common::*;
 use hvdb::sys::HV_STATUS_SUCCESS as OK;
@@ -63,24 +64,6 @@ fn guest_on_ram() -> PartitionConfig {
 fn other_port(w: &mut World, c: &mut Call, to: u64) {
     w.port(World::create_port_input(PORT + 1).offered_to(to));
     c.input.raw_mut().PortId = PORT + 1;
-}
-
-macro_rules! row {
-    ($name:expr, $status:expr, $reason:expr, |$w:ident, $c:ident| $body:expr) => {
-        row!($name, guest_config, $status, $reason, |$w, $c| $body)
-    };
-    ($name:expr, $guest:expr, $status:expr, $reason:expr, |$w:ident, $c:ident| $body:expr) => {
-        Row::<Call> {
-            name: $name,
-            guest: $guest,
-            mutate: |$w: &mut World, $c: &mut Call| {
-                let _ = (&$w, &$c);
-                $body;
-            },
-            status: $status,
-            reason: $reason,
-        }
-    };
 }
 
 #[test]

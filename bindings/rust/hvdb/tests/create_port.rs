@@ -1,5 +1,6 @@
 //! SPEC §3 CreatePort: the rows of tests/unit/test_create_port.c (checks
 //! 2-7, boundaries and order) through the safe API.
+#[macro_use]
 mod common;
 use common::*;
 use hvdb::sys::{self, HV_STATUS_ACCESS_DENIED as DENIED, HV_STATUS_INVALID_PARAMETER as PARAM};
@@ -27,24 +28,6 @@ fn call(w: &mut World, c: &Call) -> Result<(), hvdb::Status> {
 
 fn privileged_guest() -> hvdb::PartitionConfig {
     guest_config().privileges(BOTH_PRIVILEGES)
-}
-
-macro_rules! row {
-    ($name:expr, $status:expr, $reason:expr, |$w:ident, $c:ident| $body:expr) => {
-        row!($name, guest_config, $status, $reason, |$w, $c| $body)
-    };
-    ($name:expr, $guest:expr, $status:expr, $reason:expr, |$w:ident, $c:ident| $body:expr) => {
-        Row::<Call> {
-            name: $name,
-            guest: $guest,
-            mutate: |$w: &mut World, $c: &mut Call| {
-                let _ = (&$w, &$c);
-                $body;
-            },
-            status: $status,
-            reason: $reason,
-        }
-    };
 }
 
 fn existing_port(w: &mut World, c: &mut Call) {

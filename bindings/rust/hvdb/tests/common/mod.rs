@@ -2,7 +2,7 @@
 //! it for the C tests: a root with 3 VPs, guest 2 with 2 VPs and 48 GPA
 //! bits, port 1 offered to it (SINT 5, VP 0), connection 1 a DWORD
 //! doorbell of value 1 at 0x10000000.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 use hvdb::sys;
 use hvdb::{
     ConnectPort, Connection, CreatePort, HvConnectionInfo, Hypervisor, PartitionConfig, Port, Status, TriggerSize,
@@ -87,6 +87,26 @@ impl World {
         input.set_info(info);
         self.connect(input);
     }
+}
+
+/// A table row: `row!(name, [guest config fn,] status, reason, |w, c| body)`;
+/// the call type is the `Call` of the file that uses it.
+macro_rules! row {
+    ($name:expr, $status:expr, $reason:expr, |$w:ident, $c:ident| $body:expr) => {
+        row!($name, guest_config, $status, $reason, |$w, $c| $body)
+    };
+    ($name:expr, $guest:expr, $status:expr, $reason:expr, |$w:ident, $c:ident| $body:expr) => {
+        Row::<Call> {
+            name: $name,
+            guest: $guest,
+            mutate: |$w: &mut World, $c: &mut Call| {
+                let _ = (&$w, &$c);
+                $body;
+            },
+            status: $status,
+            reason: $reason,
+        }
+    };
 }
 
 /// One row of a call table: a name, the guest's configuration, what the
