@@ -25,7 +25,8 @@
 #include <linux/kvm.h>
 
 #include "bench.h"
-#include "offload.h"
+#include <hvdb/kvm.h>
+#include <hvdb/backend.h>
 #include "vm.h"
 
 #define KVM_DOORBELL 0x10000ull /* ds = 0x1000, offset 0 */
@@ -200,7 +201,7 @@ static int kb_open(struct kvm_bench *k)
 			strerror(-ret));
 		return 1;
 	}
-	ret = kvm_offload_register(k->vm);
+	ret = kvm_vm_attach(k->vm, true, HVDB_KVM_NO_LIMIT);
 	if (!ret)
 		ret = guest_setup(&k->g, k->vm->kvm_fd, k->vm->vm_fd);
 	return ret;
@@ -209,6 +210,21 @@ static int kb_open(struct kvm_bench *k)
 /* ------------------------------------------------------------------ */
 /* Writes per second.                                                 */
 /* ------------------------------------------------------------------ */
+
+/* Offload on or off for connections made from now on. */
+static void kb_offload(struct kvm_bench *k, bool on)
+{
+	/* Fails only for an unknown policy. */
+	(void)hvdb_kvm_set_policy(k->vm->kvm, on ? HVDB_KVM_OFFLOAD_ALL
+						 : HVDB_KVM_OFFLOAD_NONE);
+}
+
+static void kb_stats(struct kvm_bench *k, struct hvdb_kvm_stats *os)
+{
+	os->size = sizeof(*os);
+	/* Fails only for a bad size. */
+	(void)hvdb_kvm_get_stats(k->vm->kvm, os);
+}
 
 enum kb_variant { RAW_IOEVENTFD, HVDB_OFFLOAD, RAW_EXIT, HVDB_USERSPACE };
 
@@ -248,7 +264,7 @@ static int hvdb_doorbell(struct kvm_bench *k, bool connect)
 static double kb_variant(struct kvm_bench *k, enum kb_variant v, uint32_t n)
 {
 	const bool hvdb = v == HVDB_OFFLOAD || v == HVDB_USERSPACE;
-	struct kvm_offload_stats os;
+	struct hvdb_kvm_stats os;
 	struct hvdb_port_stats before, after;
 	uint64_t kernel_fires;
 	double wps;
@@ -260,11 +276,11 @@ static double kb_variant(struct kvm_bench *k, enum kb_variant v, uint32_t n)
 				  v == HVDB_USERSPACE ? -1 : k->efd) ||
 	    hvdb_port_stats(k->w.hv, 1, &before))
 		return -EIO;
-	kvm_offload_set_enabled(k->vm, v == HVDB_OFFLOAD);
+	kb_offload(k, v == HVDB_OFFLOAD);
 	if ((v == RAW_IOEVENTFD && raw_ioeventfd(k, true)) ||
 	    (hvdb && hvdb_doorbell(k, true)))
 		return -EIO;
-	kvm_offload_get_stats(k->vm, &os);
+	kb_stats(k, &os);
 	if (v == HVDB_OFFLOAD && os.offloaded != 1)
 		return -EIO;
 	wps = guest_run(&k->g, n, v == HVDB_USERSPACE ? mmio_hvdb : mmio_empty,
@@ -316,21 +332,21 @@ static int kb_churn(const struct bench_config *cfg, struct kvm_bench *k,
 		    struct bench_results *res)
 {
 	struct bench_churn c = { .w = &k->w, .id = BENCH_CHURN_ID0 };
-	struct kvm_offload_stats os;
+	struct hvdb_kvm_stats os;
 	double ns;
 	int ret;
 
 	/* The present ones stay in software (KVM's bus holds ~1000). */
-	kvm_offload_set_enabled(k->vm, false);
+	kb_offload(k, false);
 	ret = bench_world_fill(&k->w, KVM_CHURN_PRESENT);
 	if (ret)
 		return ret;
-	kvm_offload_set_enabled(k->vm, true);
+	kb_offload(k, true);
 	ns = bench_ns_per_op(bench_world_churn, &c,
 			     cfg->quick ? 50000000 : 300000000,
 			     cfg->quick ? 3 : 7);
-	kvm_offload_set_enabled(k->vm, false);
-	kvm_offload_get_stats(k->vm, &os);
+	kb_offload(k, false);
+	kb_stats(k, &os);
 	if (c.failed || os.offloaded != 0 || os.registrations == 0)
 		return -EIO;
 	res->churn_kvm_pairs_per_sec = ns > 0 ? 1e9 / ns : 0;

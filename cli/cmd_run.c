@@ -36,9 +36,9 @@ static int no_kvm(const char *why)
 	return CLI_EXIT_NO_KVM;
 }
 
-static const char *path_name(enum kvm_offload_path path)
+static const char *path_name(enum hvdb_kvm_path path)
 {
-	return path == OFFLOAD_KVM ? "ioeventfd" : "mmio-exit";
+	return path == HVDB_KVM_PATH_IOEVENTFD ? "ioeventfd" : "mmio-exit";
 }
 
 static void progress(void *opaque, uint64_t received, uint64_t total)
@@ -55,7 +55,7 @@ static double rate(uint64_t n, double seconds)
 	return seconds > 0 ? (double)n / seconds : 0;
 }
 
-static void print_cost(const struct kvm_offload_stats *o)
+static void print_cost(const struct hvdb_kvm_stats *o)
 {
 	printf("ioeventfds: %" PRIu64 " registered (%.1f us each), %" PRIu64
 	       " unregistered (%.1f us each), %" PRIu64 " refused by KVM\n",

@@ -29,6 +29,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <hvdb/snapshot.h>
+
 #include "parse.h"
 #include "scenario_args.h"
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/backend.h>
 
 /* Room for one output line or one error message, without newline. */
 #define SCENARIO_TEXT_MAX 160

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/introspect.h>
 
 #include "fuzz_input.h"
 #include "fuzz_reset.h"

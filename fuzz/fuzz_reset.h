@@ -8,6 +8,7 @@
 #define HVDB_FUZZ_RESET_H
 
 #include <hvdb/hvdb.h>
+#include <hvdb/introspect.h>
 
 /* Disconnects every connection and deletes every port of (hv) through the
  * API, as the root; aborts if the library refuses. Partitions stay.

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/testing.h>
 
 #include "fuzz_input.h"
 #include "state_digest.h"

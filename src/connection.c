@@ -292,6 +292,41 @@ HV_STATUS hvdb_port_disconnect(struct hvdb *hv, uint64_t caller,
 	return status;
 }
 
+void connection_detach_partition(struct hvdb *hv, struct partition *p)
+{
+	struct connection *c;
+
+	for (unsigned long i = 0; i < oatable_slot_count(&hv->conn_by_id);
+	     i++) {
+		c = oatable_slot(&hv->conn_by_id, i);
+		if (!c || c->trigger.partition != p->id)
+			continue;
+		connection_detach(p, c);
+		c->backend_cookie = NULL;
+	}
+}
+
+void connection_port_deleted(struct hvdb *hv, struct port *port)
+{
+	struct hvdb_trigger bt;
+	struct partition *p;
+	struct connection *c;
+
+	for (unsigned long i = 0;
+	     port->connection_count && i < oatable_slot_count(&hv->conn_by_id);
+	     i++) {
+		c = oatable_slot(&hv->conn_by_id, i);
+		if (!c || c->port != port)
+			continue;
+		p = partition_find(hv, c->trigger.partition);
+		if (!p->backend || !p->backend->port_deleted)
+			continue;
+		backend_trigger(&bt, c);
+		p->backend->port_deleted(p->backend_opaque, &bt,
+					 c->backend_cookie);
+	}
+}
+
 void connection_destroy_all(struct hvdb *hv)
 {
 	struct connection *c;

@@ -22,6 +22,15 @@ struct connection {
 /* Sets up the (partition, id) index of a new handle. 0 or -ENOMEM. */
 int connection_index_init(struct hvdb *hv);
 
+/* Detaches every connection of (p) from its backend (which is being
+ * cleared); the connections stay. Called under hv->lock. */
+struct partition;
+void connection_detach_partition(struct hvdb *hv, struct partition *p);
+
+/* Tells the backends of (port)'s connections that it was deleted. Called
+ * under hv->lock. */
+void connection_port_deleted(struct hvdb *hv, struct port *port);
+
 /* Frees every connection, detaching backends. Only from hvdb_destroy. */
 void connection_destroy_all(struct hvdb *hv);
 

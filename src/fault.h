@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/testing.h>
 
 struct fault_state {
 	uint64_t nth;	/* atomic: the fault point that fails; 0 = none */

@@ -7,7 +7,9 @@
 #include <urcu-bp.h>
 #include <urcu/rculfhash.h>
 
+#include <hvdb/backend.h>
 #include <hvdb/hvdb.h>
+#include <hvdb/testing.h>
 
 #include "fault.h"
 #include "oatable.h"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "connection.h"
 #include "gpa.h"
 #include "partition.h"
 #include "reason.h"
@@ -122,6 +123,8 @@ static bool config_valid(const struct hvdb_partition_config *c)
 
 static void partition_free(struct partition *p)
 {
+	if (p->backend && p->backend->release)
+		p->backend->release(p->backend_opaque);
 	free(p->ram);
 	free(p);
 }
@@ -222,9 +225,11 @@ int hvdb_partition_set_backend(struct hvdb *hv, uint64_t partition,
 	p = partition_find(hv, partition);
 	if (!p)
 		ret = -ENOENT;
-	else if (p->connection_count || (ops && p->backend))
+	else if (ops && (p->connection_count || p->backend))
 		ret = -EBUSY;
 	else {
+		if (!ops && p->backend)
+			connection_detach_partition(hv, p);
 		p->backend = ops;
 		p->backend_opaque = ops ? opaque : NULL;
 	}

@@ -4,6 +4,7 @@
 
 #include <urcu/uatomic.h>
 
+#include "connection.h"
 #include "partition.h"
 #include "port.h"
 #include "reason.h"
@@ -175,6 +176,7 @@ HV_STATUS hvdb_port_delete(struct hvdb *hv, uint64_t caller,
 	if (status == HV_STATUS_SUCCESS) {
 		cds_lfht_del(hv->ports, &port->node);
 		deliver_port_deleted(hv, port);
+		connection_port_deleted(hv, port);
 		/* Its connections keep it (deleted) until they go. */
 		if (port->connection_count == 0)
 			call_rcu(&port->rcu, port_free_rcu);

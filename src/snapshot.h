@@ -3,6 +3,7 @@
 #define HVDB_SNAPSHOT_H
 
 #include <hvdb/hvdb.h>
+#include <hvdb/snapshot.h>
 
 struct snapshot_partition {
 	struct hvdb_partition_desc desc; /* .ram points to (ram) */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/backend.h>
 
 #define GUEST 2u
 #define RAM_SIZE 0x1000u

@@ -22,8 +22,11 @@
  *  - int: 0 (or a count, or an enum hvdb_write_result) on success, or a
  *    negative errno value (-EINVAL, -ENOENT, -EBUSY, -ENOMEM, ...);
  *  - pointers: NULL on failure.
- * No function prints, exits or aborts. Ownership: the caller owns what it
- * passes in (inputs are copied unless a comment says otherwise); what a
+ * This header is what a VMM needs. Backend authors add hvdb/backend.h,
+ * snapshots are in hvdb/snapshot.h, fault injection and introspection for
+ * tests and tools in hvdb/testing.h; the KVM backend is libhvdb-kvm,
+ * hvdb/kvm.h. No function prints, exits or aborts. Ownership: the caller owns
+ * what it passes in (inputs are copied unless a comment says otherwise); what a
  * function returns through a pointer is static, or the caller's to free
  * when the comment says so.
  */
@@ -33,7 +36,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include <hvdb/hvdef.h>
 
@@ -403,15 +405,6 @@ typedef void (*hvdb_port_callback_fn)(void *opaque, HV_PORT_ID port_id,
 HVDB_API int hvdb_port_set_callback(struct hvdb *hv, HV_PORT_ID port_id,
 				    hvdb_port_callback_fn fn, void *opaque);
 
-/* Counts (count) fires that a backend saw happen without hvdb_write (e.g.
- * the value read from a KVM ioeventfd's eventfd): the offloaded counter,
- * one callback call (with HVDB_CONNECTION_ID_UNKNOWN) and the ring, but
- * not the eventfd, which the kernel already signalled. (count) 0 does
- * nothing. 0, or -ENOENT when no such live port (fires of a deleted port
- * are dropped). Lock-free; any thread. */
-HVDB_API int hvdb_port_account_offloaded(struct hvdb *hv, HV_PORT_ID port_id,
-					 uint64_t count);
-
 /* Takes the oldest pending port id from the (vp, sint) ring of the root
  * partition (HVDB_RING_SLOTS slots; a port is queued at most once until
  * it is taken). Returns 1 and sets *port_id, 0 when empty, -EINVAL for a
@@ -424,250 +417,6 @@ HVDB_API int hvdb_ring_pop(struct hvdb *hv, uint32_t vp, uint32_t sint,
  * 0, or -EINVAL for a bad vp or sint (as hvdb_ring_pop). Any thread. */
 HVDB_API int hvdb_ring_notify_empty(struct hvdb *hv, uint32_t vp,
 				    uint32_t sint);
-
-/* ------------------------------------------------------------------ */
-/* Backends (e.g. KVM): attach each connection's trigger.             */
-/* ------------------------------------------------------------------ */
-
-/* The match identity of one connection, as a backend sees it. */
-struct hvdb_trigger {
-	uint64_t partition;
-	HV_CONNECTION_ID connection_id;
-	HV_PORT_ID port_id;
-	hvdb_gpa_t gpa;
-	uint32_t width; /* 1, 2, 4, 8; 0 when any_size */
-	bool any_size;
-	bool any_value;
-	uint64_t value; /* meaningful unless any_value */
-	int eventfd;	/* the port's eventfd at connect time, or -1 */
-};
-
-struct hvdb_backend_ops {
-	/* Called under the handle's lock after every check passed, before the
-	 * connection is visible. Returns 0 (the trigger is attached, offloaded
-	 * or not, *cookie is the backend's), or -errno to refuse the connect
-	 * with HV_STATUS_INSUFFICIENT_MEMORY. */
-	int (*attach)(void *opaque, const struct hvdb_trigger *trigger,
-		      void **cookie);
-	/* Undoes exactly what attach did. Called under the handle's lock. */
-	void (*detach)(void *opaque, const struct hvdb_trigger *trigger,
-		       void *cookie);
-};
-
-/* Registers (ops) for the connections of (partition), which must have
- * none yet: from then on every connect calls ops->attach and every
- * disconnect (and hvdb_destroy()) calls ops->detach, under the handle's
- * lock, with (opaque). (ops) and (opaque) are kept, not copied: they must
- * outlive the partition's connections. 0; -ENOENT unknown partition,
- * -EBUSY connections exist or a backend is already set, -EINVAL ops
- * without attach or detach. NULL ops clears (only with no connections).
- * Takes the handle's lock. */
-HVDB_API int hvdb_partition_set_backend(struct hvdb *hv, uint64_t partition,
-					const struct hvdb_backend_ops *ops,
-					void *opaque);
-
-/* ------------------------------------------------------------------ */
-/* Introspection (snapshots, tests, tools).                           */
-/* ------------------------------------------------------------------ */
-
-struct hvdb_partition_desc {
-	uint64_t id;
-	uint32_t vp_count;
-	uint32_t gpa_bits;
-	uint64_t privileges;
-	uint32_t connection_limit;
-	uint32_t connection_count;
-	const struct hvdb_ram_range *ram; /* valid during the callback */
-	size_t ram_count;
-};
-
-/* Fills (config) so that hvdb_partition_create() makes a partition like
- * the one (desc) describes (id, VPs, GPA width, privileges, connection
- * limit, RAM). (config->ram) points into (desc): use it while that is
- * valid. Pure. */
-HVDB_API void
-hvdb_partition_config_from_desc(struct hvdb_partition_config *config,
-				const struct hvdb_partition_desc *desc);
-
-struct hvdb_port_desc {
-	HV_PORT_ID id;
-	uint64_t connection_partition;
-	uint32_t target_sint;
-	uint32_t target_vp;
-	uint32_t port_type;
-	struct hvdb_port_stats stats;
-	uint32_t connection_count;
-};
-
-struct hvdb_connection_desc {
-	uint64_t partition;
-	HV_CONNECTION_ID id;
-	HV_PORT_ID port_id;
-	bool port_deleted; /* its port was deleted: writes are dropped */
-	HV_CONNECTION_INFO info;
-};
-
-/* Visit every partition (by id), live port (by id) or connection (by
- * partition, then id) in ascending order. A callback returning non-zero
- * stops the walk and that value is returned; otherwise 0, or -ENOMEM
- * before any callback ran. The descriptions are valid only during the
- * callback. Takes the handle's lock: callbacks must not call functions
- * that take it (every mutating call), or they deadlock. */
-HVDB_API int hvdb_partition_foreach(
-	struct hvdb *hv,
-	int (*fn)(void *opaque, const struct hvdb_partition_desc *),
-	void *opaque);
-HVDB_API int hvdb_port_foreach(struct hvdb *hv,
-			       int (*fn)(void *opaque,
-					 const struct hvdb_port_desc *),
-			       void *opaque);
-HVDB_API int hvdb_connection_foreach(
-	struct hvdb *hv,
-	int (*fn)(void *opaque, const struct hvdb_connection_desc *),
-	void *opaque);
-
-/* ------------------------------------------------------------------ */
-/* Fault injection (SQLite-style), for reliability tests.             */
-/* ------------------------------------------------------------------ */
-
-/* clang-format off */
-#define HVDB_FAULT_SITES(X)                                                    \
-	X(ALLOC_PARTITION, "alloc-partition")                                  \
-	X(ALLOC_PORT, "alloc-port")                                            \
-	X(ALLOC_CONNECTION, "alloc-connection")                                \
-	X(BACKEND_ATTACH, "backend-attach")                                    \
-	X(KVM_EVENTFD, "kvm-eventfd")                                          \
-	X(KVM_IOCTL, "kvm-ioctl")                                              \
-	X(KVM_ALLOC, "kvm-alloc")                                              \
-	X(ALLOC_INDEX, "alloc-index")
-
-#define HVDB_FAULT_ENUM_(e, name) HVDB_FAULT_##e,
-enum hvdb_fault_site { HVDB_FAULT_SITES(HVDB_FAULT_ENUM_) HVDB_FAULT_MAX };
-#undef HVDB_FAULT_ENUM_
-/* clang-format on */
-
-/* Fault injection is per handle and meant for tests: a VMM never needs
- * it. The walk counts every fault point (allocation, backend attach, and
- * in a KVM backend eventfd/ioctl/allocation) that (hv) passes. */
-
-/* Stable name of a fault site ("alloc-port"); "?" out of range. */
-HVDB_API const char *hvdb_fault_site_name(enum hvdb_fault_site site);
-/* Arms the walk: the (nth) (1-based) fault point passed from now on fails
- * (once); 0 disarms. Resets the count. */
-HVDB_API void hvdb_fault_arm(struct hvdb *hv, uint64_t nth);
-/* Fault points passed since the last arm (so a walk knows when n ran past
- * the last one). */
-HVDB_API uint64_t hvdb_fault_count(struct hvdb *hv);
-/* Called at every fault point (by libhvdb, and by backends for their own
- * sites): counts it, and returns true when this one must fail. */
-HVDB_API bool hvdb_fault_hit(struct hvdb *hv, enum hvdb_fault_site site);
-
-/* ------------------------------------------------------------------ */
-/* Snapshots: save and restore the whole state (live migration).      */
-/* ------------------------------------------------------------------ */
-/*
- * A snapshot is one JSON object (UTF-8, jansson):
- *
- *   { "format": "hvdoorbell-snapshot", "version": 1,
- *     "partitions": [ { "id", "vp_count", "gpa_bits", "privileges",
- *                       "connection_limit", "ram": [ { "start", "size" } ] } ],
- *     "ports": [ { "id", "type", "target_sint", "target_vp",
- *                  "connection_partition",
- *                  "triggers", "userspace", "offloaded" } ],
- *     "connections": [ { "partition", "id", "port_id", "port_deleted",
- *                        "gpa", "value", "flags" } ] }
- *
- * Every 64-bit quantity (partition ids, privileges, RAM ranges, GPAs,
- * TriggerValue, Flags, counters) is a string "0x" + 1..16 hex digits, as
- * JSON numbers are not exact past 2^53 for many readers; 32-bit ones are
- * JSON integers. "ports" lists live ports; a connection whose port was
- * deleted says "port_deleted": true and keeps its "port_id". The root
- * partition (id 0x1) is listed like the others. Entries are saved in the
- * order of the hvdb_*_foreach walks, compact, one entry per line (so
- * snapshots diff well); any order and any JSON layout restores. Unknown
- * keys are refused: a field nobody reads would be silently lost.
- *
- * Preserved exactly: every partition (id, VP count, GPA width, privileges,
- * connection limit, RAM ranges in order), every live port (id, type,
- * target SINT and VP, connection partition, trigger counters), every
- * connection (partition, id, port id, GPA, TriggerValue and Flags as
- * given, whether its port was deleted), so every write matches, fires,
- * drops or misses as before. Not preserved: the notification rings (restored
- * empty, no port pending), port eventfds and callbacks and partition
- * backends (process-local: set them again, see the restore hooks), the
- * fault-injection state, and what a deleted port was (its SINT, VP and
- * counters can no longer be observed).
- */
-
-#define HVDB_SNAPSHOT_FORMAT "hvdoorbell-snapshot"
-#define HVDB_SNAPSHOT_VERSION 1
-#define HVDB_SNAPSHOT_MESSAGE_MAX 192
-
-/* Why a snapshot call failed. (code) is the -errno it returned:
- *  -EBADMSG          not a JSON document: truncated or corrupted
- *  -EPROTONOSUPPORT  not an hvdoorbell snapshot, or a version other than
- *                    HVDB_SNAPSHOT_VERSION
- *  -EINVAL           a field missing, unknown, of the wrong type or out of
- *                    range, or an inconsistent state (duplicate ids, an
- *                    unknown partition or port, conflicting triggers, ...:
- *                    the message names the entry and the SPEC §3 reason)
- *  -ENOMEM           out of memory
- *  -EIO              reading or writing the FILE failed
- *  other             what a restore hook returned
- * (message) names the entry and what is wrong with it. */
-struct hvdb_snapshot_error {
-	int code;
-	char message[HVDB_SNAPSHOT_MESSAGE_MAX];
-};
-
-/* Saves the state of (hv) as a snapshot document into a new NUL-terminated
- * string *json (release it with free()) of *len bytes ((len) may be NULL),
- * ending with a newline. Takes the handle's lock once, so the document is
- * one state of every partition, port and connection; counters are read
- * without stopping concurrent writes (pause the vCPUs for an exact
- * migration). (err) may be NULL. Returns 0, -ENOMEM. */
-HVDB_API int hvdb_snapshot_save(struct hvdb *hv, char **json, size_t *len,
-				struct hvdb_snapshot_error *err);
-/* As hvdb_snapshot_save, written to (f). Returns 0, -ENOMEM or -EIO. */
-HVDB_API int hvdb_snapshot_save_file(struct hvdb *hv, FILE *f,
-				     struct hvdb_snapshot_error *err);
-
-/* Optional hooks run while a restore builds the new hypervisor (hv), so a
- * VMM re-creates what is process-local before connections come back
- * through the normal connect path (which attaches backends, e.g. KVM
- * ioeventfds). Each returns 0, or -errno to abandon the restore. */
-struct hvdb_snapshot_restore_ops {
-	/* After partition (d) was created, root included, before any port or
-	 * connection: e.g. hvdb_partition_set_backend(). May be NULL. */
-	int (*partition_restored)(void *opaque, struct hvdb *hv,
-				  const struct hvdb_partition_desc *d);
-	/* After live port (d) was created with its counters, before any
-	 * connection: e.g. hvdb_port_set_eventfd(). May be NULL. */
-	int (*port_restored)(void *opaque, struct hvdb *hv,
-			     const struct hvdb_port_desc *d);
-};
-
-/* Builds a new hypervisor from the snapshot document (json) of (len) bytes
- * (no NUL needed) and returns it in *out: the whole state of the snapshot,
- * nothing else (the root's VP count comes from the document). Partitions
- * are created first, then connections whose port was deleted (through a
- * port of that id that is then deleted), then live ports, then their
- * connections; every object goes through the checks of SPEC §3, so an
- * inconsistent document is refused like the call that would build it.
- * (ops) and (opaque) may be NULL. With hooks, the document is first built
- * once without them, so a refused document never reaches a hook.
- * On failure *out is NULL and nothing is left behind: a partly built
- * hypervisor is destroyed (detaching any backend a hook set). (err) may be
- * NULL. Returns 0 or a code of struct hvdb_snapshot_error. */
-HVDB_API int hvdb_snapshot_restore(const char *json, size_t len,
-				   const struct hvdb_snapshot_restore_ops *ops,
-				   void *opaque, struct hvdb **out,
-				   struct hvdb_snapshot_error *err);
-/* As hvdb_snapshot_restore, reading (f) to its end. */
-HVDB_API int
-hvdb_snapshot_restore_file(FILE *f, const struct hvdb_snapshot_restore_ops *ops,
-			   void *opaque, struct hvdb **out,
-			   struct hvdb_snapshot_error *err);
 
 #ifdef __cplusplus
 }

@@ -2,39 +2,31 @@
  * the ioeventfds its trigger needs, or stays on the MMIO-exit path. */
 #include <errno.h>
 #include <linux/kvm.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "memory.h"
 #include "offload.h"
-#include "vm.h"
+#include "rampage.h"
 
-#define OFFLOAD_BUCKETS 1024u
 #define OFFLOAD_MAX_FDS 4u
 
 /* One attached connection: its match identity and what was registered. */
 struct offload_conn {
 	struct hvdb_trigger trigger; /* identity, as attached */
-	enum kvm_offload_path path;
-	int efd;	/* what the ioeventfds signal; -1 on OFFLOAD_NONE */
-	bool efd_owned; /* ours (the port had none), closed on detach */
-	bool ram_page;	/* holds a read-only reference on its page */
-	bool refused;	/* KVM or the fd table said no (not a policy) */
+	enum hvdb_kvm_path path;
+	int efd;	   /* what the ioeventfds signal; -1 on the exit path */
+	bool efd_owned;	   /* ours (the port had none), closed on detach */
+	bool ram_page;	   /* holds a read-only reference on its page */
+	bool refused;	   /* KVM or the fd table said no (not a policy) */
+	bool port_deleted; /* its writes are dropped; under lock */
 	unsigned nreg;
 	struct kvm_ioeventfd reg[OFFLOAD_MAX_FDS]; /* exactly as assigned */
-	struct offload_conn *next; /* hash chain; under kvm_offload.lock */
-};
-
-struct kvm_offload {
-	pthread_mutex_t lock; /* the table and the stats */
-	bool enabled;
-	uint32_t limit;
-	struct kvm_offload_stats stats;
-	struct offload_conn *bucket[OFFLOAD_BUCKETS];
+	uint64_t fires, drops; /* offloaded, accounted to it; under lock */
+	struct offload_conn *next_id;  /* hvdb_kvm.by_id chain */
+	struct offload_conn *next_efd; /* hvdb_kvm.by_efd chain (offloaded) */
 };
 
 static uint64_t now_ns(void)
@@ -79,61 +71,60 @@ static unsigned plan(const struct hvdb_trigger *t, int efd,
 }
 
 /* Assigns or deassigns one ioeventfd, timing it. 0 or -errno. */
-static int ioeventfd(struct kvm_vm *vm, struct kvm_ioeventfd *reg,
+static int ioeventfd(struct hvdb_kvm *k, struct kvm_ioeventfd *reg,
 		     bool deassign)
 {
-	struct kvm_offload *o = vm->offload;
 	struct kvm_ioeventfd r = *reg;
 	uint64_t t0 = now_ns();
 	int rc;
 
 	if (deassign)
 		r.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
-	rc = kvm_vm_ioctl(vm, KVM_IOEVENTFD, &r);
-	pthread_mutex_lock(&o->lock);
+	rc = attach_vm_ioctl(k, KVM_IOEVENTFD, &r);
+	pthread_mutex_lock(&k->lock);
 	if (deassign) {
-		o->stats.unregistrations++;
-		o->stats.unregister_ns += now_ns() - t0;
+		k->stats.unregistrations++;
+		k->stats.unregister_ns += now_ns() - t0;
 	} else {
-		o->stats.registrations++;
-		o->stats.register_ns += now_ns() - t0;
+		k->stats.registrations++;
+		k->stats.register_ns += now_ns() - t0;
 	}
-	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(&k->lock);
 	return rc < 0 ? rc : 0;
 }
 
-/* Why (c) cannot be offloaded, or NULL. */
-static const char *refusal(struct kvm_vm *vm, const struct offload_conn *c)
+/* Why (c) cannot be offloaded, or NULL. Called with k->lock held. */
+static const char *refusal(struct hvdb_kvm *k, const struct offload_conn *c)
 {
-	struct kvm_offload *o = vm->offload;
-
-	if (!o->enabled)
+	if (k->opt.policy == HVDB_KVM_OFFLOAD_NONE)
 		return "offload disabled";
-	if (!vm->caps.ioeventfd)
+	if (!k->cap_ioeventfd)
 		return "no KVM_CAP_IOEVENTFD";
-	if (c->trigger.any_size && c->trigger.any_value &&
-	    !vm->caps.ioeventfd_any_length)
+	if (c->trigger.any_size && c->trigger.any_value && !k->cap_any_length)
 		return "no length-0 ioeventfds";
-	if (o->stats.offloaded >= o->limit)
+	if (k->stats.offloaded >= k->opt.offload_limit)
 		return "offload limit reached";
 	return NULL;
 }
 
 /* Tries to put (c) on ioeventfds; on any failure undoes what it did and
- * leaves (c) on OFFLOAD_NONE, which is a normal outcome (STYLE 13). */
-static void offload_try(struct kvm_vm *vm, struct offload_conn *c)
+ * leaves (c) on the exit path, which is a normal outcome (STYLE 13). */
+static void offload_try(struct hvdb_kvm *k, struct offload_conn *c)
 {
-	const char *why = refusal(vm, c);
+	const char *why;
 	unsigned i = 0;
 	int rc = 0;
 
+	pthread_mutex_lock(&k->lock);
+	why = refusal(k, c);
+	pthread_mutex_unlock(&k->lock);
 	if (why)
 		goto fallback;
 	c->efd = c->trigger.eventfd;
 	if (c->efd < 0) {
 		/* The port has no eventfd: signal one of our own, which
-		 * whoever runs the VM drains (kvm_offload_lookup). */
-		c->efd = hvdb_fault_hit(vm->hv, HVDB_FAULT_KVM_EVENTFD)
+		 * whoever runs the VM drains (hvdb_kvm_connection_get). */
+		c->efd = attach_fault(k, ATTACH_FAULT_EVENTFD)
 				 ? -1
 				 : eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (c->efd < 0) {
@@ -144,18 +135,18 @@ static void offload_try(struct kvm_vm *vm, struct offload_conn *c)
 	}
 	c->nreg = plan(&c->trigger, c->efd, c->reg);
 	for (i = 0; i < c->nreg; i++) {
-		rc = ioeventfd(vm, &c->reg[i], false);
+		rc = ioeventfd(k, &c->reg[i], false);
 		if (rc < 0)
 			goto err_undo;
 	}
-	c->path = OFFLOAD_KVM;
+	c->path = HVDB_KVM_PATH_IOEVENTFD;
 	return;
 
 err_undo:
 	why = "KVM_IOEVENTFD refused";
 	while (i--)
-		if (ioeventfd(vm, &c->reg[i], true) < 0)
-			kvm_vm_debug(vm, "conn %u: undo of ioeventfd %u failed",
+		if (ioeventfd(k, &c->reg[i], true) < 0)
+			attach_debug(k, "conn %u: undo of ioeventfd %u failed",
 				     c->trigger.connection_id, i);
 	if (c->efd_owned)
 		close(c->efd);
@@ -164,52 +155,87 @@ err_undo:
 	c->nreg = 0;
 fallback:
 	c->refused = rc < 0 || !strcmp(why, "no eventfd");
-	kvm_vm_debug(vm, "conn %u stays on the MMIO-exit path: %s (%s)",
+	attach_debug(k, "conn %u stays on the MMIO-exit path: %s (%s)",
 		     c->trigger.connection_id, why,
 		     rc < 0 ? strerror(-rc) : "-");
 }
 
-static struct offload_conn **bucket_of(struct kvm_offload *o,
-				       HV_CONNECTION_ID id)
+static struct offload_conn **by_id(struct hvdb_kvm *k, HV_CONNECTION_ID id)
 {
-	return &o->bucket[id % OFFLOAD_BUCKETS];
+	return &k->by_id[id % ATTACH_BUCKETS];
+}
+
+static struct offload_conn **by_efd(struct hvdb_kvm *k, int efd)
+{
+	return &k->by_efd[(unsigned)efd % ATTACH_BUCKETS];
+}
+
+/* Links (c) into the tables and counts it. Called with k->lock held. */
+static void conn_link(struct hvdb_kvm *k, struct offload_conn *c)
+{
+	struct offload_conn **b = by_id(k, c->trigger.connection_id);
+
+	c->next_id = *b;
+	*b = c;
+	if (c->path == HVDB_KVM_PATH_IOEVENTFD) {
+		b = by_efd(k, c->efd);
+		c->next_efd = *b;
+		*b = c;
+		k->stats.offloaded++;
+		k->stats.ioeventfds += c->nreg;
+	} else {
+		k->stats.userspace++;
+		k->stats.refused += c->refused;
+	}
+}
+
+/* Undoes conn_link. Called with k->lock held. */
+static void conn_unlink(struct hvdb_kvm *k, struct offload_conn *c)
+{
+	struct offload_conn **p;
+
+	for (p = by_id(k, c->trigger.connection_id); *p != c;
+	     p = &(*p)->next_id)
+		;
+	*p = c->next_id;
+	if (c->path != HVDB_KVM_PATH_IOEVENTFD) {
+		k->stats.userspace--;
+		return;
+	}
+	for (p = by_efd(k, c->efd); *p != c; p = &(*p)->next_efd)
+		;
+	*p = c->next_efd;
+	k->stats.offloaded--;
+	k->stats.ioeventfds -= c->nreg;
 }
 
 /* hvdb_backend_ops.attach: called under the hvdb lock. */
 static int offload_attach(void *opaque, const struct hvdb_trigger *trigger,
 			  void **cookie)
 {
-	struct kvm_vm *vm = opaque;
-	struct kvm_offload *o = vm->offload;
-	struct offload_conn *c, **b;
+	struct hvdb_kvm *k = opaque;
+	struct offload_conn *c;
 	int rc;
 
-	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_KVM_ALLOC))
+	if (attach_fault(k, ATTACH_FAULT_ALLOC))
 		return -ENOMEM;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	c->trigger = *trigger;
-	c->path = OFFLOAD_NONE;
+	c->path = HVDB_KVM_PATH_EXIT;
 	c->efd = -1;
 	/* First the page: from here on every write to it reaches an
 	 * ioeventfd or the MMIO path, never silently RAM. */
-	rc = kvm_memory_page_ref(vm, trigger->gpa, &c->ram_page);
+	pthread_mutex_lock(&k->lock);
+	rc = rampage_ref(k, trigger->gpa, &c->ram_page);
+	pthread_mutex_unlock(&k->lock);
 	if (rc < 0)
 		goto err_free;
-	offload_try(vm, c);
-	pthread_mutex_lock(&o->lock);
-	if (c->path == OFFLOAD_KVM) {
-		o->stats.offloaded++;
-		o->stats.ioeventfds += c->nreg;
-	} else {
-		o->stats.userspace++;
-		o->stats.refused += c->refused;
-	}
-	b = bucket_of(o, trigger->connection_id);
-	c->next = *b;
-	*b = c;
-	pthread_mutex_unlock(&o->lock);
+	offload_try(k, c);
+	pthread_mutex_lock(&k->lock);
+	conn_link(k, c);
+	pthread_mutex_unlock(&k->lock);
 	*cookie = c;
 	return 0;
 
@@ -222,130 +248,118 @@ err_free:
 static void offload_detach(void *opaque, const struct hvdb_trigger *trigger,
 			   void *cookie)
 {
-	struct kvm_vm *vm = opaque;
-	struct kvm_offload *o = vm->offload;
-	struct offload_conn *c = cookie, **p;
+	struct hvdb_kvm *k = opaque;
+	struct offload_conn *c = cookie;
 
 	(void)trigger;
 	for (unsigned i = 0; i < c->nreg; i++)
 		/* Same identity as assigned, plus DEASSIGN. */
-		if (ioeventfd(vm, &c->reg[i], true) < 0)
-			kvm_vm_debug(vm, "conn %u: deassign %u failed",
+		if (ioeventfd(k, &c->reg[i], true) < 0)
+			attach_debug(k, "conn %u: deassign %u failed",
 				     c->trigger.connection_id, i);
+	pthread_mutex_lock(&k->lock);
 	if (c->ram_page)
-		kvm_memory_page_unref(vm, c->trigger.gpa);
-	pthread_mutex_lock(&o->lock);
-	for (p = bucket_of(o, c->trigger.connection_id); *p != c;
-	     p = &(*p)->next)
-		;
-	*p = c->next;
-	if (c->path == OFFLOAD_KVM) {
-		o->stats.offloaded--;
-		o->stats.ioeventfds -= c->nreg;
-	} else {
-		o->stats.userspace--;
-	}
-	pthread_mutex_unlock(&o->lock);
+		rampage_unref(k, c->trigger.gpa);
+	conn_unlink(k, c);
+	pthread_mutex_unlock(&k->lock);
 	if (c->efd_owned)
 		close(c->efd);
 	free(c);
 }
 
-static const struct hvdb_backend_ops offload_ops = {
+/* hvdb_backend_ops.port_deleted: from now on its fires are drops, even
+ * when a new port takes the id (called under the hvdb lock). */
+static void offload_port_deleted(void *opaque,
+				 const struct hvdb_trigger *trigger,
+				 void *cookie)
+{
+	struct hvdb_kvm *k = opaque;
+	struct offload_conn *c = cookie;
+
+	(void)trigger;
+	pthread_mutex_lock(&k->lock);
+	c->port_deleted = true;
+	pthread_mutex_unlock(&k->lock);
+}
+
+/* hvdb_backend_ops.release: hvdb_destroy took the backend away. */
+static void offload_release(void *opaque)
+{
+	struct hvdb_kvm *k = opaque;
+
+	k->released = true;
+}
+
+const struct hvdb_backend_ops offload_ops = {
 	.attach = offload_attach,
 	.detach = offload_detach,
+	.port_deleted = offload_port_deleted,
+	.release = offload_release,
 };
 
-int kvm_offload_create(struct kvm_vm *vm)
+/* Counts (count) offloaded fires of the connections signalling (efd): to
+ * the live port of the first that has one, dropped when every one's port
+ * was deleted. Holding the lock makes a DeletePort wait (its port_deleted
+ * call takes it), so a port id reused meanwhile never gets them. */
+int64_t offload_account(struct hvdb_kvm *k, int efd, uint64_t count)
 {
-	struct kvm_offload *o;
+	struct offload_conn *c, *live = NULL, *first = NULL;
+	unsigned on_efd = 0;
+	int64_t fired = 0;
 	int rc;
 
-	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_KVM_ALLOC))
-		return -ENOMEM;
-	o = calloc(1, sizeof(*o));
-	if (!o)
-		return -ENOMEM;
-	rc = pthread_mutex_init(&o->lock, NULL);
-	if (rc) {
-		free(o);
-		return -rc;
+	pthread_mutex_lock(&k->lock);
+	for (c = *by_efd(k, efd); c; c = c->next_efd) {
+		if (c->efd != efd)
+			continue;
+		first = on_efd++ ? first : c;
+		if (!c->port_deleted && !live)
+			live = c;
 	}
-	o->enabled = true;
-	o->limit = KVM_OFFLOAD_NO_LIMIT;
-	vm->offload = o;
-	return 0;
+	if (!first) {
+		fired = -ENOENT;
+		goto out;
+	}
+	if (live) {
+		rc = hvdb_port_account_offloaded(k->hv, live->trigger.port_id,
+						 count);
+		/* -ENOENT: the port left the lookups, and its port_deleted
+		 * call waits for our lock: these are drops (SPEC §3). */
+		if (rc < 0 && rc != -ENOENT) {
+			fired = rc;
+			goto out;
+		}
+		fired = rc < 0 ? 0 : (int64_t)count;
+	}
+	k->stats.offloaded_fires += (uint64_t)fired;
+	k->stats.offloaded_drops += count - (uint64_t)fired;
+	if (on_efd == 1) {
+		first->fires += (uint64_t)fired;
+		first->drops += count - (uint64_t)fired;
+	}
+out:
+	pthread_mutex_unlock(&k->lock);
+	return fired;
 }
 
-void kvm_offload_destroy(struct kvm_vm *vm)
+int offload_connection_get(struct hvdb_kvm *k, HV_CONNECTION_ID id,
+			   struct hvdb_kvm_connection *out)
 {
-	struct kvm_offload *o = vm->offload;
-
-	if (!o)
-		return;
-	pthread_mutex_destroy(&o->lock);
-	free(o);
-	vm->offload = NULL;
-}
-
-int kvm_offload_register(struct kvm_vm *vm)
-{
-	return hvdb_partition_set_backend(vm->hv, vm->partition, &offload_ops,
-					  vm);
-}
-
-void kvm_offload_unregister(struct kvm_vm *vm)
-{
-	/* Fails only while connections exist; the caller disconnected them,
-	 * or is destroying the hypervisor anyway. */
-	(void)hvdb_partition_set_backend(vm->hv, vm->partition, NULL, NULL);
-}
-
-void kvm_offload_set_enabled(struct kvm_vm *vm, bool enabled)
-{
-	vm->offload->enabled = enabled;
-}
-
-void kvm_offload_set_limit(struct kvm_vm *vm, uint32_t limit)
-{
-	vm->offload->limit = limit;
-}
-
-int kvm_offload_lookup(struct kvm_vm *vm, HV_CONNECTION_ID id,
-		       enum kvm_offload_path *path, int *efd)
-{
-	struct kvm_offload *o = vm->offload;
 	struct offload_conn *c;
 
-	pthread_mutex_lock(&o->lock);
-	for (c = *bucket_of(o, id); c; c = c->next)
+	pthread_mutex_lock(&k->lock);
+	for (c = *by_id(k, id); c; c = c->next_id)
 		if (c->trigger.connection_id == id)
 			break;
 	if (c) {
-		*path = c->path;
-		*efd = c->efd;
+		out->path = c->path;
+		out->eventfd = c->efd;
+		out->ioeventfds = c->nreg;
+		out->ram_page = c->ram_page;
+		out->port_deleted = c->port_deleted;
+		out->offloaded_fires = c->fires;
+		out->offloaded_drops = c->drops;
 	}
-	pthread_mutex_unlock(&o->lock);
+	pthread_mutex_unlock(&k->lock);
 	return c ? 0 : -ENOENT;
-}
-
-void kvm_offload_get_stats(struct kvm_vm *vm, struct kvm_offload_stats *out)
-{
-	pthread_mutex_lock(&vm->offload->lock);
-	*out = vm->offload->stats;
-	pthread_mutex_unlock(&vm->offload->lock);
-}
-
-int kvm_offload_account(struct kvm_vm *vm, HV_PORT_ID port, uint64_t count,
-			uint64_t *dropped)
-{
-	int rc = hvdb_port_account_offloaded(vm->hv, port, count);
-
-	/* The port was deleted: its connections still catch their writes
-	 * in the kernel, and those are dropped, not fired (SPEC §3). */
-	if (rc == -ENOENT) {
-		*dropped += count;
-		return 0;
-	}
-	return rc;
 }

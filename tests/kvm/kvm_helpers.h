@@ -15,9 +15,11 @@
 
 #include <hvdb/hvdb.h>
 
+#include <hvdb/kvm.h>
+
 #include "memory.h"
-#include "offload.h"
 #include "script.h"
+#include "vm.h"
 
 #define GUEST 2u
 
@@ -56,7 +58,7 @@ static inline void kvm_env_up(struct kvm_env *e, bool offload)
 			 HV_STATUS_SUCCESS);
 	kc.hv = e->hv;
 	kc.offload = offload;
-	kc.offload_limit = KVM_OFFLOAD_NO_LIMIT;
+	kc.offload_limit = HVDB_KVM_NO_LIMIT;
 	assert_int_equal(kvm_script_create(&kc, &e->ks), 0);
 	assert_int_equal(kvm_script_avoid(e->ks, 0, 0x100000), 0);
 	assert_int_equal(kvm_script_partition(e->ks, e->hv, &pc), 0);
@@ -138,6 +140,13 @@ static inline uint64_t triggers(struct kvm_env *e, HV_PORT_ID port)
 
 	assert_int_equal(hvdb_port_stats(e->hv, port, &st), 0);
 	return st.triggers;
+}
+
+/* The attachment's counters. */
+static inline void kvm_stats(struct kvm_env *e, struct hvdb_kvm_stats *st)
+{
+	st->size = sizeof(*st);
+	assert_int_equal(hvdb_kvm_get_stats(e->vm->kvm, st), 0);
 }
 
 static inline uint32_t ram32(struct kvm_env *e, hvdb_gpa_t gpa)

@@ -2,6 +2,7 @@
  * unregistering, ioeventfd shapes, deleted ports, the offload limit, the
  * hypercall decoder and a fault walk over connect (SPEC §3-§5). */
 #include <hvdb/hvdef.h>
+#include <hvdb/testing.h>
 
 #include "hvcall.h"
 #include "kvm_helpers.h"
@@ -40,14 +41,14 @@ static void test_ram_doorbell(void **state)
 	kvm_env_up(&e, offload);
 	port_up(&e, 1);
 	connect_up(&e, 1, 1, 0x2000, 5, DWORD);
-	assert_true(kvm_memory_page_is_readonly(e.vm, 0x2000));
+	assert_true(hvdb_kvm_slots_page_is_readonly(e.vm->slots, 0x2000));
 	assert_int_equal(store(&e, 0x2000, 4, 5), HVDB_WRITE_FIRE);
 	assert_int_equal(store(&e, 0x2000, 4, 6), HVDB_WRITE_MISS);
 	assert_int_equal(ram32(&e, 0x2000), 6);
 	assert_int_equal(store(&e, 0x2004, 4, 9), HVDB_WRITE_MISS);
 	assert_int_equal(ram32(&e, 0x2004), 9);
 	disconnect(&e, 1);
-	assert_false(kvm_memory_page_is_readonly(e.vm, 0x2000));
+	assert_false(hvdb_kvm_slots_page_is_readonly(e.vm->slots, 0x2000));
 	assert_int_equal(store(&e, 0x2000, 4, 5), HVDB_WRITE_MISS);
 	assert_int_equal(ram32(&e, 0x2000), 5);
 	assert_int_equal(triggers(&e, 1), 1);
@@ -59,7 +60,7 @@ static void test_ram_doorbell(void **state)
 static void test_unregister(void **state)
 {
 	const bool offload = path_offload(state);
-	struct kvm_offload_stats st;
+	struct hvdb_kvm_stats st;
 	struct kvm_env e;
 
 	TEST_REQUIRE_KVM();
@@ -70,7 +71,7 @@ static void test_unregister(void **state)
 	disconnect(&e, 1);
 	assert_int_equal(store(&e, MMIO_DB, 4, 5), HVDB_WRITE_MISS);
 	assert_int_equal(triggers(&e, 1), 1);
-	kvm_offload_get_stats(e.vm, &st);
+	kvm_stats(&e, &st);
 	assert_int_equal(st.ioeventfds, 0);
 	assert_int_equal(st.registrations, offload ? 1 : 0);
 	assert_int_equal(st.unregistrations, st.registrations);
@@ -91,7 +92,7 @@ static void test_ioeventfd_shapes(void **state)
 		{ 0, HV_DOORBELL_FLAG_TRIGGER_SIZE_ANY | ANY_VALUE, 1, 8 },
 		{ 0, HV_DOORBELL_FLAG_TRIGGER_SIZE_QWORD | ANY_VALUE, 1, 8 },
 	};
-	struct kvm_offload_stats st;
+	struct hvdb_kvm_stats st;
 	struct kvm_env e;
 
 	(void)state;
@@ -101,14 +102,14 @@ static void test_ioeventfd_shapes(void **state)
 	for (unsigned i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 		connect_up(&e, i + 1, 1, MMIO_DB + 16 * i, shapes[i].value,
 			   shapes[i].flags);
-		kvm_offload_get_stats(e.vm, &st);
+		kvm_stats(&e, &st);
 		assert_int_equal(st.ioeventfds, shapes[i].want);
 		assert_int_equal(store(&e, MMIO_DB + 16 * i, shapes[i].len,
 				       shapes[i].value),
 				 HVDB_WRITE_FIRE);
 		disconnect(&e, i + 1);
 	}
-	kvm_offload_get_stats(e.vm, &st);
+	kvm_stats(&e, &st);
 	assert_int_equal(st.ioeventfds, 0);
 	assert_int_equal(st.unregistrations, st.registrations);
 	kvm_env_down(&e);
@@ -142,18 +143,18 @@ static void test_deleted_port(void **state)
 /* The offload limit: the rest falls back with identical semantics. */
 static void test_offload_limit(void **state)
 {
-	struct kvm_offload_stats st;
+	struct hvdb_kvm_stats st;
 	struct kvm_env e;
 
 	(void)state;
 	TEST_REQUIRE_KVM();
 	kvm_env_up(&e, true);
-	kvm_offload_set_limit(e.vm, 1);
+	hvdb_kvm_set_offload_limit(e.vm->kvm, 1);
 	port_up(&e, 1);
 	port_up(&e, 2);
 	connect_up(&e, 1, 1, MMIO_DB, 1, DWORD);
 	connect_up(&e, 2, 2, MMIO_DB + 8, 2, DWORD);
-	kvm_offload_get_stats(e.vm, &st);
+	kvm_stats(&e, &st);
 	assert_int_equal(st.offloaded, 1);
 	assert_int_equal(st.userspace, 1);
 	assert_int_equal(store(&e, MMIO_DB, 4, 1), HVDB_WRITE_FIRE);
@@ -223,7 +224,7 @@ static void test_hypercall_decode(void **state)
  * falls back, and nothing leaks into KVM. */
 static void test_fault_walk_connect(void **state)
 {
-	struct kvm_offload_stats st;
+	struct hvdb_kvm_stats st;
 	struct kvm_env e;
 
 	(void)state;
@@ -251,8 +252,9 @@ static void test_fault_walk_connect(void **state)
 		assert_int_equal(store(&e, 0x3000, 1, 5), want);
 		if (s == HV_STATUS_SUCCESS)
 			disconnect(&e, 1);
-		assert_false(kvm_memory_page_is_readonly(e.vm, 0x3000));
-		kvm_offload_get_stats(e.vm, &st);
+		assert_false(
+			hvdb_kvm_slots_page_is_readonly(e.vm->slots, 0x3000));
+		kvm_stats(&e, &st);
 		assert_int_equal(st.ioeventfds, 0);
 	}
 	kvm_env_down(&e);

@@ -132,7 +132,8 @@ static void test_offload_limit(void **state)
 	assert_true(r.offloaded > 0 && r.userspace > 0);
 	for (uint32_t i = 0; i < c.queues; i++)
 		assert_int_equal(r.queue[i].path,
-				 i < 100 ? OFFLOAD_KVM : OFFLOAD_NONE);
+				 i < 100 ? HVDB_KVM_PATH_IOEVENTFD
+					 : HVDB_KVM_PATH_EXIT);
 	free(r.queue);
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/introspect.h>
 
 struct state_digest {
 	uint8_t *bytes; /* malloc'd; NULL when empty */

@@ -24,6 +24,8 @@
 #include <cmocka.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/backend.h>
+#include <hvdb/testing.h>
 
 #include "state_digest.h"
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/introspect.h>
 
 static int count_visits(void *opaque, const struct hvdb_connection_desc *d)
 {

@@ -35,6 +35,7 @@
 #include <cmocka.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/introspect.h>
 
 #define GUEST 2ull
 #define DISPATCHERS 3

@@ -15,6 +15,9 @@
 #include <cmocka.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/backend.h>
+#include <hvdb/snapshot.h>
+#include <hvdb/testing.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BOTH_PRIVILEGES (HV_PRIVILEGE_CREATE_PORT | HV_PRIVILEGE_CONNECT_PORT)

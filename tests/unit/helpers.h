@@ -32,6 +32,9 @@
 #include <cmocka.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/backend.h>
+#include <hvdb/snapshot.h>
+#include <hvdb/testing.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

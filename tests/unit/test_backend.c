@@ -196,8 +196,10 @@ static void test_backend_registration(void **state)
 		-EBUSY);
 	port_create(&g, PORT_ID);
 	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
-	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, NULL, NULL),
-			 -EBUSY);
+	/* Setting one while connections exist would leave them unattached. */
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_ops, &f),
+		-EBUSY);
 	/* Another partition's connection does not reach this backend. */
 	port = create_port_input(&g, PORT_ID + 1);
 	port.ConnectionPartition = OTHER_GUEST_ID;
@@ -206,9 +208,13 @@ static void test_backend_registration(void **state)
 	in.ConnectionPartition = OTHER_GUEST_ID;
 	connect_port_in(&g, ROOT_ID, &in);
 	assert_int_equal(f.attaches, 1);
-	disconnect_port(&g, CONN_ID);
+	/* Clearing it detaches the partition's connection, which stays. */
 	assert_int_equal(hvdb_partition_set_backend(g.hv, GUEST_ID, NULL, NULL),
 			 0);
+	assert_int_equal(f.detaches, 1);
+	assert_write(&g, GUEST_ID, DOORBELL_GPA, 4, 1, HVDB_WRITE_FIRE,
+		     CONN_ID);
+	disconnect_port(&g, CONN_ID);
 	connect_port(&g, CONN_ID, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
 	assert_int_equal(f.attaches, 1);
 	assert_int_equal(f.detaches, 1);

@@ -1,6 +1,6 @@
 /* mmio.h - MMIO exits: the userspace doorbell path (SPEC §4, §5). */
-#ifndef HVDB_KVM_MMIO_H
-#define HVDB_KVM_MMIO_H
+#ifndef HVDB_VMM_MMIO_H
+#define HVDB_VMM_MMIO_H
 
 #include <stdint.h>
 

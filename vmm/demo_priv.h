@@ -1,7 +1,7 @@
 /* demo_priv.h - state of one `hvdb run` demo, shared by demo.c (setup,
  * results) and demo_threads.c (vCPU and consumer threads). */
-#ifndef HVDB_KVM_DEMO_PRIV_H
-#define HVDB_KVM_DEMO_PRIV_H
+#ifndef HVDB_VMM_DEMO_PRIV_H
+#define HVDB_VMM_DEMO_PRIV_H
 
 #include <pthread.h>
 
@@ -16,7 +16,7 @@ struct demo_queue {
 	struct guest_ring *ring;	 /* host pointer */
 	volatile struct guest_queue *gq; /* host pointer into the table */
 	int efd;			 /* the port's eventfd */
-	int path; /* enum kvm_offload_path, atomic once the guest runs */
+	int path; /* enum hvdb_kvm_path, atomic once the guest runs */
 	uint64_t notifications; /* consumer-owned */
 	uint64_t messages;	/* consumer-owned */
 	uint64_t bad;		/* consumer-owned */

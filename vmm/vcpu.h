@@ -1,6 +1,6 @@
 /* vcpu.h - one vCPU of a KVM VM: long-mode setup and the run loop. */
-#ifndef HVDB_KVM_VCPU_H
-#define HVDB_KVM_VCPU_H
+#ifndef HVDB_VMM_VCPU_H
+#define HVDB_VMM_VCPU_H
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -4,8 +4,8 @@
  * pages are mapped on demand (VA == GPA), 4 KiB at a time, so every page
  * the guest touches is mapped and nothing else is.
  */
-#ifndef HVDB_KVM_PAGING_H
-#define HVDB_KVM_PAGING_H
+#ifndef HVDB_VMM_PAGING_H
+#define HVDB_VMM_PAGING_H
 
 #include <stdint.h>
 

@@ -1,13 +1,13 @@
 /* demo.h - `hvdb run`: the built-in guest on KVM, producers in every vCPU
  * ringing one doorbell per message, host consumers on the ports' eventfds.
  */
-#ifndef HVDB_KVM_DEMO_H
-#define HVDB_KVM_DEMO_H
+#ifndef HVDB_VMM_DEMO_H
+#define HVDB_VMM_DEMO_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "offload.h"
+#include <hvdb/kvm.h>
 
 #define KVM_DEMO_PARTITION 2u
 #define KVM_DEMO_RING_SLOTS 1024u
@@ -23,7 +23,7 @@ struct kvm_demo_config {
 	uint32_t queues; /* >= 1 */
 	uint64_t writes; /* doorbell writes (messages) per vCPU */
 	bool offload;	 /* false: every doorbell on the MMIO-exit path */
-	uint32_t offload_limit; /* KVM_OFFLOAD_NO_LIMIT for none */
+	uint32_t offload_limit; /* HVDB_KVM_NO_LIMIT for none */
 	bool ram_doorbells;	/* doorbells inside guest RAM */
 	bool guest_connects;	/* the guest connects through hypercalls */
 	bool debug;
@@ -33,7 +33,7 @@ struct kvm_demo_config {
 };
 
 struct kvm_demo_queue {
-	enum kvm_offload_path path;
+	enum hvdb_kvm_path path;
 	uint64_t writes;	/* doorbell writes the guest made */
 	uint64_t notifications; /* eventfd signals read */
 	uint64_t messages;	/* ring messages consumed */
@@ -46,9 +46,9 @@ struct kvm_demo_result {
 	uint64_t fired, offloaded, userspace, misses, dropped;
 	uint64_t messages_sent, messages_received, bad_messages;
 	uint32_t offloaded_connections, userspace_connections;
-	struct kvm_offload_stats offload; /* incl. register/unregister cost */
-	struct kvm_demo_queue *queue;	  /* [queues]; free() it */
-	char error[256];		  /* why not ok */
+	struct hvdb_kvm_stats offload; /* incl. register/unregister cost */
+	struct kvm_demo_queue *queue;  /* [queues]; free() it */
+	char error[256];	       /* why not ok */
 };
 
 /* Fills (config) with the defaults of `hvdb run`. */

@@ -37,7 +37,7 @@ void kvm_demo_config_init(struct kvm_demo_config *c)
 	c->queues = 4;
 	c->writes = 20000;
 	c->offload = true;
-	c->offload_limit = KVM_OFFLOAD_NO_LIMIT;
+	c->offload_limit = HVDB_KVM_NO_LIMIT;
 }
 
 void demo_fail(struct demo *d, const char *fmt, ...)
@@ -255,12 +255,12 @@ static int create_queues(struct demo *d, const struct layout *l)
 void demo_record_paths(struct demo *d)
 {
 	for (uint32_t i = 0; i < d->cfg.queues; i++) {
-		enum kvm_offload_path path = OFFLOAD_NONE;
-		int efd;
+		struct hvdb_kvm_connection c = { .size = sizeof(c) };
 
-		if (kvm_offload_lookup(d->vm, i + 1, &path, &efd) < 0)
+		c.path = HVDB_KVM_PATH_EXIT;
+		if (hvdb_kvm_connection_get(d->vm->kvm, i + 1, &c) < 0)
 			demo_fail(d, "queue %u: not connected", i);
-		__atomic_store_n(&d->q[i].path, (int)path, __ATOMIC_RELEASE);
+		__atomic_store_n(&d->q[i].path, (int)c.path, __ATOMIC_RELEASE);
 	}
 }
 
@@ -279,8 +279,9 @@ static void teardown(struct demo *d, struct kvm_demo_result *result)
 					   NULL);
 	}
 	if (d->vm) {
-		kvm_offload_get_stats(d->vm, &result->offload);
-		kvm_offload_unregister(d->vm);
+		result->offload.size = sizeof(result->offload);
+		/* Fails only for a bad size. */
+		(void)hvdb_kvm_get_stats(d->vm->kvm, &result->offload);
 		kvm_vm_destroy(d->vm);
 	}
 	hvdb_destroy(d->hv);
@@ -305,9 +306,7 @@ static int setup(struct demo *d)
 	rc = create_partition(d, &l);
 	if (rc < 0)
 		return rc;
-	kvm_offload_set_enabled(d->vm, d->cfg.offload);
-	kvm_offload_set_limit(d->vm, d->cfg.offload_limit);
-	rc = kvm_offload_register(d->vm);
+	rc = kvm_vm_attach(d->vm, d->cfg.offload, d->cfg.offload_limit);
 	if (!rc)
 		rc = load_guest(d, &l);
 	if (!rc)

@@ -41,16 +41,20 @@ static void drain_ring(struct demo *d, uint32_t qi)
 static void serve(struct demo *d, uint32_t qi)
 {
 	struct demo_queue *q = &d->q[qi];
-	HV_PORT_ID port = qi + 1;
+	int64_t fired;
 	eventfd_t n;
 
 	if (eventfd_read(q->efd, &n) == 0) {
 		q->notifications += n;
-		/* Offloaded fires bypass hvdb_write: count them now. */
+		/* Offloaded fires bypass the exit path: count them now. */
 		if (__atomic_load_n(&q->path, __ATOMIC_ACQUIRE) ==
-			    OFFLOAD_KVM &&
-		    kvm_offload_account(d->vm, port, n, &q->dropped) < 0)
-			demo_fail(d, "queue %u: accounting failed", qi);
+		    HVDB_KVM_PATH_IOEVENTFD) {
+			fired = hvdb_kvm_account(d->vm->kvm, q->efd, n);
+			if (fired < 0)
+				demo_fail(d, "queue %u: accounting failed", qi);
+			else
+				q->dropped += n - (uint64_t)fired;
+		}
 	}
 	drain_ring(d, qi);
 }

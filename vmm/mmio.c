@@ -1,4 +1,5 @@
-/* mmio.c - MMIO exits: doorbell writes that KVM did not take in kernel. */
+/* mmio.c - MMIO exits of the demo VMM: doorbell writes that KVM did not
+ * take in the kernel go to libhvdb-kvm's exit path first. */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
@@ -8,15 +9,6 @@
 #include "mmio.h"
 #include "vcpu.h"
 #include "vm.h"
-
-static uint64_t le_value(const uint8_t *data, unsigned len)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = len; i--;)
-		v = (v << 8) | data[i];
-	return v;
-}
 
 /* A write that matched nothing: RAM keeps it, MMIO has no device. */
 static void miss(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa, unsigned len,
@@ -32,13 +24,18 @@ static void miss(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa, unsigned len,
 	vcpu->stats.ram_writes++;
 }
 
-int kvm_mmio_inject_write(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa, unsigned len,
-			  uint64_t value, struct hvdb_write_outcome *out)
+/* A write of (len) little-endian bytes (data) at (gpa): the exit path. */
+static int mmio_write(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa,
+		      const uint8_t *data, unsigned len,
+		      struct hvdb_write_outcome *out)
 {
 	struct hvdb_write_outcome o = { 0 };
+	uint64_t value = 0;
 	int rc;
 
-	rc = hvdb_write(vcpu->vm->hv, vcpu->vm->partition, gpa, len, value, &o);
+	for (unsigned i = len; i--;)
+		value = (value << 8) | data[i];
+	rc = hvdb_kvm_mmio_write(vcpu->vm->kvm, gpa, data, len, &o);
 	vcpu->mmio_writes++;
 	vcpu->last_result = rc;
 	vcpu->last_outcome = o;
@@ -63,6 +60,18 @@ int kvm_mmio_inject_write(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa, unsigned len,
 	return rc;
 }
 
+int kvm_mmio_inject_write(struct kvm_vcpu *vcpu, hvdb_gpa_t gpa, unsigned len,
+			  uint64_t value, struct hvdb_write_outcome *out)
+{
+	uint8_t data[8];
+
+	if (len < 1 || len > 8)
+		return -EINVAL;
+	for (unsigned i = 0; i < len; i++)
+		data[i] = (uint8_t)(value >> (8 * i));
+	return mmio_write(vcpu, gpa, data, len, out);
+}
+
 int kvm_mmio_exit(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -85,7 +94,6 @@ int kvm_mmio_exit(struct kvm_vcpu *vcpu)
 			memset(run->mmio.data, 0xFF, len);
 		return 0;
 	}
-	rc = kvm_mmio_inject_write(vcpu, gpa, len,
-				   le_value(run->mmio.data, len), NULL);
+	rc = mmio_write(vcpu, gpa, run->mmio.data, len, NULL);
 	return rc < 0 ? rc : 0;
 }

@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <hvdb/testing.h>
+
 #include "hvcall.h"
 #include "memory.h"
 #include "mmio.h"
@@ -104,7 +106,7 @@ int kvm_vcpu_create(struct kvm_vm *vm, uint32_t index, uint64_t rip,
 	if (vm->vcpu_count == KVM_VM_MAX_VCPUS ||
 	    vm->vcpu_count >= vm->caps.max_vcpus)
 		return -ENOSPC;
-	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_KVM_ALLOC))
+	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_BACKEND))
 		return -ENOMEM;
 	vcpu = calloc(1, sizeof(*vcpu));
 	if (!vcpu)

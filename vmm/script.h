@@ -2,8 +2,8 @@
  * its own KVM VM, and each `write` as a real guest store where one
  * instruction can make it.
  */
-#ifndef HVDB_KVM_SCRIPT_H
-#define HVDB_KVM_SCRIPT_H
+#ifndef HVDB_VMM_SCRIPT_H
+#define HVDB_VMM_SCRIPT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,7 +16,7 @@ struct kvm_vm;
 struct kvm_script_config {
 	struct hvdb *hv;
 	bool offload;
-	uint32_t offload_limit; /* KVM_OFFLOAD_NO_LIMIT for none */
+	uint32_t offload_limit; /* HVDB_KVM_NO_LIMIT for none */
 	bool debug;
 };
 

@@ -1,4 +1,5 @@
-/* vm.c - a KVM VM: /dev/kvm, capabilities, guest RAM and memory slots. */
+/* vm.c - a KVM VM of the demo VMM: /dev/kvm, capabilities, the slot
+ * table and the libhvdb-kvm attachment. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -10,9 +11,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <hvdb/testing.h>
+
 #include "hvcall.h"
 #include "memory.h"
-#include "offload.h"
 #include "vcpu.h"
 #include "vm.h"
 
@@ -33,7 +35,7 @@ int kvm_vm_fd_ioctl(struct kvm_vm *vm, int fd, unsigned long request, void *arg)
 {
 	int rc;
 
-	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_KVM_IOCTL))
+	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_BACKEND))
 		return -EIO;
 	rc = ioctl(fd, request, arg);
 	return rc < 0 ? -errno : rc;
@@ -54,24 +56,14 @@ static int check_cap(struct kvm_vm *vm, long cap)
 static void probe_caps(struct kvm_vm *vm)
 {
 	struct kvm_vm_caps *c = &vm->caps;
-	int slots = check_cap(vm, KVM_CAP_NR_MEMSLOTS);
 
-	c->ioeventfd = check_cap(vm, KVM_CAP_IOEVENTFD) > 0;
-	c->ioeventfd_any_length =
-		check_cap(vm, KVM_CAP_IOEVENTFD_ANY_LENGTH) > 0;
-	c->readonly_mem = check_cap(vm, KVM_CAP_READONLY_MEM) > 0;
 	c->user_msr = check_cap(vm, KVM_CAP_X86_USER_SPACE_MSR) > 0 &&
 		      check_cap(vm, KVM_CAP_X86_MSR_FILTER) > 0;
-	/* KVM documents 32 slots when the capability is absent. */
-	c->nr_memslots = slots > 0 ? (uint32_t)slots : 32;
 	c->max_vcpus = (uint32_t)check_cap(vm, KVM_CAP_MAX_VCPUS);
 	if (!c->max_vcpus)
 		c->max_vcpus = 4;
-	kvm_vm_debug(vm,
-		     "caps: ioeventfd %d any-length %d readonly %d "
-		     "user-msr %d memslots %u vcpus %u",
-		     c->ioeventfd, c->ioeventfd_any_length, c->readonly_mem,
-		     c->user_msr, c->nr_memslots, c->max_vcpus);
+	kvm_vm_debug(vm, "caps: user-msr %d vcpus %u", c->user_msr,
+		     c->max_vcpus);
 }
 
 int kvm_vm_create(const struct kvm_vm_config *config, struct kvm_vm **out)
@@ -79,7 +71,7 @@ int kvm_vm_create(const struct kvm_vm_config *config, struct kvm_vm **out)
 	struct kvm_vm *vm;
 	int rc;
 
-	if (hvdb_fault_hit(config->hv, HVDB_FAULT_KVM_ALLOC))
+	if (hvdb_fault_hit(config->hv, HVDB_FAULT_BACKEND))
 		return -ENOMEM;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
@@ -108,31 +100,20 @@ int kvm_vm_create(const struct kvm_vm_config *config, struct kvm_vm **out)
 	vm->run_size = (size_t)rc;
 	probe_caps(vm);
 	rc = -ENOMEM;
-	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_KVM_ALLOC))
+	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_BACKEND))
 		goto err_close_vm;
-	vm->slot_used = calloc(vm->caps.nr_memslots, 1);
-	if (!vm->slot_used)
-		goto err_close_vm;
-	rc = pthread_mutex_init(&vm->mem_lock, NULL);
-	if (rc) {
-		rc = -rc;
-		goto err_free_slots;
-	}
-	rc = kvm_offload_create(vm);
+	/* The demo uses no slot of its own: the table may take them all. */
+	rc = hvdb_kvm_slots_create(vm->vm_fd, 0, 0, &vm->slots);
 	if (rc < 0)
-		goto err_mutex;
+		goto err_close_vm;
 	rc = kvm_hvcall_create(vm);
 	if (rc < 0)
-		goto err_offload;
+		goto err_slots;
 	*out = vm;
 	return 0;
 
-err_offload:
-	kvm_offload_destroy(vm);
-err_mutex:
-	pthread_mutex_destroy(&vm->mem_lock);
-err_free_slots:
-	free(vm->slot_used);
+err_slots:
+	hvdb_kvm_slots_destroy(vm->slots);
 err_close_vm:
 	close(vm->vm_fd);
 err_close_kvm:
@@ -142,19 +123,32 @@ err_free:
 	return rc;
 }
 
+int kvm_vm_attach(struct kvm_vm *vm, bool offload, uint32_t limit)
+{
+	struct hvdb_kvm_options o;
+
+	hvdb_kvm_options_init(&o);
+	o.policy = offload ? HVDB_KVM_OFFLOAD_ALL : HVDB_KVM_OFFLOAD_NONE;
+	o.offload_limit = limit;
+	o.debug = vm->debug;
+	o.memory = hvdb_kvm_slots_ops();
+	o.memory_opaque = vm->slots;
+	return hvdb_kvm_attach(vm->hv, vm->partition, vm->vm_fd, &o, &vm->kvm);
+}
+
 void kvm_vm_destroy(struct kvm_vm *vm)
 {
 	if (!vm)
 		return;
+	/* Before the VM fd goes: it removes what it registered. */
+	hvdb_kvm_detach(vm->kvm);
 	for (uint32_t i = 0; i < vm->vcpu_count; i++)
 		kvm_vcpu_destroy(vm->vcpu[i]);
 	kvm_hvcall_destroy(vm);
-	kvm_offload_destroy(vm);
-	/* Closing the VM fd drops its slots and ioeventfds. */
+	/* Closing the VM fd drops its slots. */
 	close(vm->vm_fd);
 	close(vm->kvm_fd);
+	hvdb_kvm_slots_destroy(vm->slots);
 	kvm_memory_release(vm);
-	pthread_mutex_destroy(&vm->mem_lock);
-	free(vm->slot_used);
 	free(vm);
 }

@@ -1,13 +1,15 @@
-/* vm.h - one KVM virtual machine running one hvdb guest partition.
+/* vm.h - one KVM virtual machine of the demo VMM running one hvdb guest
+ * partition.
  *
  * A VM owns its guest RAM (regions backed by anonymous host memory and
- * mapped with KVM memory slots), its vCPUs, the identity page tables of
- * paging.c, the doorbell offload of offload.c and the Hyper-V interface
- * state of hvcall.c. Everything hangs off struct kvm_vm: two VMs in one
- * process are independent.
+ * mapped by libhvdb-kvm's slot table), its vCPUs, the identity page tables
+ * of paging.c, its libhvdb-kvm attachment (the doorbell offload) and the
+ * Hyper-V interface state of hvcall.c. Everything hangs off struct kvm_vm:
+ * two VMs in one process are independent. Like any VMM, it uses only the
+ * installed headers of libhvdb and libhvdb-kvm.
  */
-#ifndef HVDB_KVM_VM_H
-#define HVDB_KVM_VM_H
+#ifndef HVDB_VMM_VM_H
+#define HVDB_VMM_VM_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -15,6 +17,8 @@
 #include <stdint.h>
 
 #include <hvdb/hvdb.h>
+#include <hvdb/testing.h>
+#include <hvdb/kvm.h>
 
 #include "memory.h"
 #include "paging.h"
@@ -23,34 +27,19 @@
 #define KVM_VM_MAX_VCPUS 64u
 
 struct kvm_vcpu;
-struct kvm_offload;
 struct kvm_hvcall;
 
-/* A page of partition RAM held read-only because doorbells sit on it. */
-struct kvm_ro_page {
-	hvdb_gpa_t gpa;
-	uint32_t refs; /* connections on the page */
-};
-
-/* One range of guest RAM and the memory slots now covering it. */
+/* One range of guest RAM (its slots are libhvdb-kvm's). */
 struct kvm_region {
 	hvdb_gpa_t gpa;
 	uint64_t size;
 	uint8_t *host;
-	bool splittable;	/* partition RAM: RAM doorbells may split it */
-	struct kvm_ro_page *ro; /* sorted by gpa; under mem_lock */
-	size_t ro_count, ro_cap;
-	uint32_t *slots; /* slot ids now mapping it; under mem_lock */
-	size_t slot_count;
 };
 
-/* What KVM offers, probed once at VM creation (STYLE 13). */
+/* What KVM offers the VMM, probed once at VM creation (STYLE 13); the
+ * doorbell capabilities are libhvdb-kvm's business. */
 struct kvm_vm_caps {
-	bool ioeventfd;
-	bool ioeventfd_any_length; /* length-0 wildcard ioeventfds */
-	bool readonly_mem;
 	bool user_msr; /* KVM_CAP_X86_USER_SPACE_MSR and the MSR filter */
-	uint32_t nr_memslots;
 	uint32_t max_vcpus;
 };
 
@@ -72,25 +61,29 @@ struct kvm_vm {
 	 * MMIO path reads them without a lock. */
 	struct kvm_region region[KVM_VM_MAX_REGIONS];
 	size_t region_count;
-	pthread_mutex_t mem_lock; /* read-only pages and memory slots */
-	uint8_t *slot_used;	  /* caps.nr_memslots flags; under mem_lock */
+	struct hvdb_kvm_slots *slots; /* every memory slot of the VM */
 	struct kvm_paging paging;
 	struct kvm_vcpu *vcpu[KVM_VM_MAX_VCPUS];
 	uint32_t vcpu_count;
-	struct kvm_offload *offload;
+	struct hvdb_kvm *kvm; /* the partition's doorbells; NULL until
+			       * kvm_vm_attach */
 	struct kvm_hvcall *hvcall;
 };
 
-/* Opens /dev/kvm and creates a VM for (config->partition), with its
- * offload backend (not yet registered: see kvm_offload_register) and
- * Hyper-V interface. 0 and *out, or -errno: -ENODEV (or the open error)
- * when /dev/kvm cannot be used. */
+/* Opens /dev/kvm and creates a VM for (config->partition), with its slot
+ * table and Hyper-V interface. 0 and *out, or -errno: -ENODEV (or the
+ * open error) when /dev/kvm cannot be used. */
 int kvm_vm_create(const struct kvm_vm_config *config, struct kvm_vm **out);
-/* Destroys vCPUs, slots, memory and fds. The partition's backend must
- * be cleared (or the partition gone) first. NULL is fine. */
+/* Attaches the partition's doorbells to the VM (hvdb_kvm_attach): offload
+ * on or off (policy ALL or NONE), at most (limit) connections offloaded
+ * (HVDB_KVM_NO_LIMIT), RAM doorbells through the slot table. 0 or its
+ * -errno. */
+int kvm_vm_attach(struct kvm_vm *vm, bool offload, uint32_t limit);
+/* Detaches (hvdb_kvm_detach: before or after hvdb_destroy), destroys
+ * vCPUs, memory and fds. NULL is fine. */
 void kvm_vm_destroy(struct kvm_vm *vm);
 
-/* ioctl on the VM fd, failing at an armed HVDB_FAULT_KVM_IOCTL point.
+/* ioctl on the VM fd, failing at an armed fault point (HVDB_FAULT_BACKEND).
  * The result (>= 0) or -errno. */
 int kvm_vm_ioctl(struct kvm_vm *vm, unsigned long request, void *arg);
 /* The same on any KVM fd (/dev/kvm, a vCPU). */

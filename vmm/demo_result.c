@@ -36,7 +36,7 @@ void demo_result_collect(struct demo *d, struct kvm_demo_result *r)
 
 		/* The port exists until teardown. */
 		(void)hvdb_port_stats(d->hv, i + 1, &ps);
-		q->path = (enum kvm_offload_path)dq->path;
+		q->path = (enum hvdb_kvm_path)dq->path;
 		q->writes = dq->gq->sent;
 		q->notifications = dq->notifications;
 		q->messages = dq->messages;
@@ -48,7 +48,7 @@ void demo_result_collect(struct demo *d, struct kvm_demo_result *r)
 		r->messages_received += q->messages;
 		r->bad_messages += dq->bad;
 		r->dropped += dq->dropped;
-		if (q->path == OFFLOAD_KVM)
+		if (q->path == HVDB_KVM_PATH_IOEVENTFD)
 			r->offloaded_connections++;
 		else
 			r->userspace_connections++;

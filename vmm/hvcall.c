@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hvdb/testing.h>
+#include <hvdb/introspect.h>
+
 #include "guest_abi.h"
 #include "hvcall.h"
 #include "memory.h"
@@ -60,7 +63,7 @@ int kvm_hvcall_create(struct kvm_vm *vm)
 	struct kvm_hvcall *h;
 	int rc;
 
-	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_KVM_ALLOC))
+	if (hvdb_fault_hit(vm->hv, HVDB_FAULT_BACKEND))
 		return -ENOMEM;
 	h = calloc(1, sizeof(*h));
 	if (!h)

@@ -3,8 +3,8 @@
  * (through KVM's userspace MSR exits), and a hypercall page whose
  * trampoline exits to the VMM, which decodes the call and runs
  * hvdb_hypercall(). */
-#ifndef HVDB_KVM_HVCALL_H
-#define HVDB_KVM_HVCALL_H
+#ifndef HVDB_VMM_HVCALL_H
+#define HVDB_VMM_HVCALL_H
 
 #include <stdint.h>
 

@@ -6,11 +6,12 @@
 #include <string.h>
 #include <sys/eventfd.h>
 
+#include <hvdb/kvm.h>
+
 #include "guest_abi.h"
 #include "image.h"
 #include "memory.h"
 #include "mmio.h"
-#include "offload.h"
 #include "paging.h"
 #include "script.h"
 #include "vcpu.h"
@@ -187,13 +188,10 @@ int kvm_script_partition(struct kvm_script *s, struct hvdb *hv,
 				     (unsigned long long)r->start,
 				     (unsigned long long)r->size);
 	}
-	kvm_offload_set_enabled(sv->vm, s->cfg.offload);
-	kvm_offload_set_limit(sv->vm, s->cfg.offload_limit);
-	rc = kvm_offload_register(sv->vm);
+	rc = kvm_vm_attach(sv->vm, s->cfg.offload, s->cfg.offload_limit);
 	if (!rc)
 		rc = boot_guest(s, sv, base);
 	if (rc < 0) {
-		kvm_offload_unregister(sv->vm);
 		kvm_vm_destroy(sv->vm);
 		return rc;
 	}
@@ -229,27 +227,37 @@ static int in_kernel(struct kvm_script *s, struct script_vm *sv, hvdb_gpa_t gpa,
 		     unsigned len, uint64_t value,
 		     struct hvdb_write_outcome *out)
 {
-	enum kvm_offload_path path;
+	struct hvdb_kvm_connection c = { .size = sizeof(c) };
 	eventfd_t n = 0;
-	int rc, efd;
+	int64_t fired;
+	int rc;
 
 	rc = hvdb_match_lookup(s->cfg.hv, sv->partition, gpa, len, value, out);
 	if (rc <= HVDB_WRITE_MISS)
 		return rc;
-	if (kvm_offload_lookup(sv->vm, out->connection_id, &path, &efd) < 0 ||
-	    path != OFFLOAD_KVM || eventfd_read(efd, &n) < 0 || n != 1) {
+	if (hvdb_kvm_connection_get(sv->vm->kvm, out->connection_id, &c) < 0 ||
+	    c.path != HVDB_KVM_PATH_IOEVENTFD ||
+	    eventfd_read(c.eventfd, &n) < 0 || n != 1) {
 		snprintf(s->error, sizeof(s->error),
 			 "write %#llx: no MMIO exit and no ioeventfd signal",
 			 (unsigned long long)gpa);
 		return -EPROTO;
 	}
-	if (rc == HVDB_WRITE_DROPPED) {
-		s->stats.offloaded_drops++;
-		return rc;
+	fired = hvdb_kvm_account(sv->vm->kvm, c.eventfd, n);
+	if (fired < 0)
+		return (int)fired;
+	if (fired != (rc == HVDB_WRITE_FIRE)) {
+		snprintf(s->error, sizeof(s->error),
+			 "write %#llx: the lookup says %s, the accounting %s",
+			 (unsigned long long)gpa,
+			 rc == HVDB_WRITE_FIRE ? "fire" : "drop",
+			 fired ? "fire" : "drop");
+		return -EPROTO;
 	}
-	s->stats.offloaded_fires++;
-	if (hvdb_port_account_offloaded(s->cfg.hv, out->port_id, 1) < 0)
-		return -ENOENT;
+	if (rc == HVDB_WRITE_DROPPED)
+		s->stats.offloaded_drops++;
+	else
+		s->stats.offloaded_fires++;
 	return rc;
 }
 
