@@ -132,7 +132,11 @@ const LAYOUT: &[(&str, &str, &[&str])] = &[
             "eventfd",
         ],
     ),
-    ("struct hvdb_backend_ops", "hvdb_backend_ops", &["attach", "detach"]),
+    (
+        "struct hvdb_backend_ops",
+        "hvdb_backend_ops",
+        &["attach", "detach", "port_deleted", "release"],
+    ),
     (
         "struct hvdb_partition_desc",
         "hvdb_partition_desc",

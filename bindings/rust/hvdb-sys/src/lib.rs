@@ -260,6 +260,9 @@ pub struct hvdb_backend_ops {
         unsafe extern "C" fn(opaque: *mut c_void, trigger: *const hvdb_trigger, cookie: *mut *mut c_void) -> c_int,
     >,
     pub detach: Option<unsafe extern "C" fn(opaque: *mut c_void, trigger: *const hvdb_trigger, cookie: *mut c_void)>,
+    pub port_deleted:
+        Option<unsafe extern "C" fn(opaque: *mut c_void, trigger: *const hvdb_trigger, cookie: *mut c_void)>,
+    pub release: Option<unsafe extern "C" fn(opaque: *mut c_void)>,
 }
 
 #[repr(C)]
