@@ -11,21 +11,25 @@
 #include "port.h"
 #include "reason.h"
 
-static uint64_t id_hash(uint64_t partition, HV_CONNECTION_ID id)
+static uint64_t id_hash(const struct oatable *t, uint64_t partition,
+			HV_CONNECTION_ID id)
 {
-	return hv_hash(partition, id);
+	return hv_hash(t->seed ^ partition, id);
 }
 
-static uint64_t id_hash_of(const void *entry)
+static uint64_t id_hash_of(const struct oatable *t, const void *entry)
 {
 	const struct connection *c = entry;
 
-	return id_hash(c->trigger.partition, c->id);
+	return id_hash(t, c->trigger.partition, c->id);
 }
 
 int connection_index_init(struct hvdb *hv)
 {
-	return oatable_init(&hv->conn_by_id, hv, id_hash_of);
+	/* Seeded: ids a guest picks cannot share a probe chain, so none can
+	 * make the connects of others slow under the lock. */
+	return oatable_init(&hv->conn_by_id, hv, id_hash_of,
+			    oatable_random_seed());
 }
 
 /* Called under hv->lock. */
@@ -35,8 +39,9 @@ static struct connection *connection_find(struct hvdb *hv, uint64_t partition,
 	struct oatable_iter it;
 	struct connection *c;
 
-	for (c = oatable_first(&hv->conn_by_id, id_hash(partition, id), &it); c;
-	     c = oatable_next(&it))
+	for (c = oatable_first(&hv->conn_by_id,
+			       id_hash(&hv->conn_by_id, partition, id), &it);
+	     c; c = oatable_next(&it))
 		if (c->id == id && c->trigger.partition == partition)
 			return c;
 	return NULL;
@@ -197,7 +202,8 @@ HV_STATUS hvdb_port_connect(struct hvdb *hv, uint64_t caller,
 		goto out;
 
 	/* Room in both indexes first: inserting can then not fail. */
-	if (oatable_reserve(&hv->conn_by_id) || match_reserve(hv))
+	if (oatable_reserve(&hv->conn_by_id) ||
+	    match_reserve(hv, &plan.trigger))
 		c = NULL;
 	else
 		c = fault_zalloc(hv, HVDB_FAULT_ALLOC_CONNECTION, sizeof(*c));
@@ -216,7 +222,7 @@ HV_STATUS hvdb_port_connect(struct hvdb *hv, uint64_t caller,
 		goto out;
 	}
 
-	oatable_insert(&hv->conn_by_id, id_hash_of(c), c);
+	oatable_insert(&hv->conn_by_id, id_hash_of(&hv->conn_by_id, c), c);
 	match_insert(hv, c);
 	plan.partition->connection_count++;
 	plan.port->connection_count++;
@@ -236,7 +242,7 @@ static void connection_unlink(struct hvdb *hv, struct partition *p,
 			      struct connection *c)
 {
 	match_remove(hv, c);
-	oatable_remove(&hv->conn_by_id, id_hash_of(c), c);
+	oatable_remove(&hv->conn_by_id, id_hash_of(&hv->conn_by_id, c), c);
 	connection_detach(p, c);
 	p->connection_count--;
 	port_put_connection(c->port);

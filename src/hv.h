@@ -16,14 +16,23 @@
 
 struct deliver_ring;
 
+/* Twice a cache line: the adjacent-line prefetcher moves pairs. */
+#define HV_PAD 128
+
 struct hvdb {
 	/* Serialises every mutation; readers (writes, lookups) take none. */
 	pthread_mutex_t lock;
 	struct cds_lfht *partitions; /* id -> struct partition; RCU */
 	struct cds_lfht *ports;	     /* live port id -> struct port; RCU */
-	/* (partition, gpa) -> struct connection, duplicates allowed; read
-	 * under RCU, written under lock */
+	/* Every write reads conn_by_gpa's slot pointer and seed; writers
+	 * store to the lock above and the table's counts on every connect.
+	 * The pads keep what lookups read off the lines other tables and
+	 * the lock share, and off their 128-byte prefetch pairs. */
+	char pad_before[HV_PAD];
+	/* (partition, gpa) -> the one connection there, or the crowd of
+	 * them (match.c); read under RCU, written under lock */
 	struct oatable conn_by_gpa;
+	char pad_after[HV_PAD];
 	/* (partition, connection id) -> struct connection; under lock */
 	struct oatable conn_by_id;
 	struct deliver_ring *rings; /* root_vp_count * 16, fixed */

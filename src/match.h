@@ -44,16 +44,18 @@ static inline bool match_trigger_hit(const struct match_trigger *t,
 bool match_triggers_conflict(const struct match_trigger *a,
 			     const struct match_trigger *b);
 
-/* True when (t) conflicts with a connection already indexed. Called under
- * hv->lock. */
+/* True when (t) conflicts with a connection already indexed: O(1) however
+ * many connections share its GPA. Called under hv->lock. */
 bool match_conflicts_existing(struct hvdb *hv, const struct match_trigger *t);
 
 /* Sets up the (partition, gpa) index of a new handle. 0 or -ENOMEM. */
 int match_index_init(struct hvdb *hv);
 
-/* Index and unindex a connection by (partition, gpa). Under hv->lock,
- * insert after a successful match_reserve. */
-int match_reserve(struct hvdb *hv);
+/* Index and unindex a connection. Under hv->lock. match_reserve makes
+ * room for a connection with trigger (t), which passed the conflict
+ * check; after it returns 0, match_insert of that connection cannot fail.
+ * 0 or -ENOMEM (what it allocated stays, matching nothing new). */
+int match_reserve(struct hvdb *hv, const struct match_trigger *t);
 void match_insert(struct hvdb *hv, struct connection *c);
 void match_remove(struct hvdb *hv, struct connection *c);
 

@@ -1,12 +1,13 @@
 /* oatable.c - the writer side of the RCU-published open-addressing table:
- * inserts, removals with tombstones, rebuilds. */
+ * inserts, removals with tombstones, replacements, rebuilds. */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "fault.h"
+#include "hv.h"
 #include "oatable.h"
-
-#define OATABLE_MIN_SLOTS 16ul
 
 static struct oatable_slots *slots_new(struct oatable *t, unsigned long n)
 {
@@ -22,6 +23,14 @@ static struct oatable_slots *slots_new(struct oatable *t, unsigned long n)
 static void slots_free_rcu(struct rcu_head *head)
 {
 	free(caa_container_of(head, struct oatable_slots, rcu));
+}
+
+/* Readers load slots with acquire: (v) and what it points to are
+ * published by this release store. */
+static void slot_publish(struct oatable_slots *s, unsigned long pos,
+			 uintptr_t v)
+{
+	__atomic_store_n(&s->slot[pos], v, __ATOMIC_RELEASE);
 }
 
 static uintptr_t slot_value(uint64_t hash, const void *entry)
@@ -43,20 +52,36 @@ static int slots_put(struct oatable_slots *s, uint64_t hash, uintptr_t v)
 
 	while ((old = s->slot[pos]) && old != OATABLE_TOMBSTONE)
 		pos = (pos + 1) & s->mask;
-	/* readers must see the entry initialised before they see it */
-	cmm_smp_wmb();
-	CMM_STORE_SHARED(s->slot[pos], v);
+	slot_publish(s, pos, v);
 	return old == 0;
 }
 
-int oatable_init(struct oatable *t, struct hvdb *hv,
-		 uint64_t (*hash_of)(const void *))
+/* The slot of (entry), inserted with (hash), or -1 when it is not there. */
+static long slots_find(const struct oatable_slots *s, uint64_t hash,
+		       const void *entry)
+{
+	unsigned long pos = (unsigned long)hash & s->mask;
+	uintptr_t v;
+
+	for (;; pos = (pos + 1) & s->mask) {
+		v = s->slot[pos];
+		if (!v)
+			return -1;
+		if (v != OATABLE_TOMBSTONE &&
+		    (v & OATABLE_PTR_MASK) == (uintptr_t)entry)
+			return (long)pos;
+	}
+}
+
+int oatable_init(struct oatable *t, struct hvdb *hv, oatable_hash_fn hash_of,
+		 uint64_t seed)
 {
 	t->hv = hv;
-	t->slots = slots_new(t, OATABLE_MIN_SLOTS);
+	t->seed = seed;
 	t->count = 0;
 	t->used = 0;
 	t->hash_of = hash_of;
+	t->slots = slots_new(t, OATABLE_MIN_SLOTS);
 	return t->slots ? 0 : -ENOMEM;
 }
 
@@ -64,6 +89,19 @@ void oatable_fini(struct oatable *t)
 {
 	free(t->slots);
 	t->slots = NULL;
+}
+
+uint64_t oatable_random_seed(void)
+{
+	struct timespec ts;
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
+		return seed;
+	/* No entropy yet (early boot): still differs per handle and run. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return hv_hash((uint64_t)ts.tv_nsec ^ (uint64_t)(uintptr_t)&ts,
+		       (uint64_t)ts.tv_sec);
 }
 
 int oatable_reserve(struct oatable *t)
@@ -85,11 +123,13 @@ int oatable_reserve(struct oatable *t)
 	for (unsigned long i = 0; i <= old->mask; i++) {
 		v = old->slot[i];
 		if (v && v != OATABLE_TOMBSTONE)
-			slots_put(s, t->hash_of((void *)(v & OATABLE_PTR_MASK)),
+			slots_put(s,
+				  t->hash_of(t, (void *)(v & OATABLE_PTR_MASK)),
 				  v);
 	}
 	t->used = t->count;
-	rcu_assign_pointer(t->slots, s);
+	/* release: readers that load the new array see its slots filled */
+	__atomic_store_n(&t->slots, s, __ATOMIC_RELEASE);
 	call_rcu(&old->rcu, slots_free_rcu);
 	return 0;
 }
@@ -101,29 +141,36 @@ void oatable_insert(struct oatable *t, uint64_t hash, void *entry)
 	t->count++;
 }
 
+void oatable_replace(struct oatable *t, uint64_t hash, const void *from,
+		     void *to)
+{
+	long pos = slots_find(t->slots, hash, from);
+
+	if (pos >= 0)
+		slot_publish(t->slots, (unsigned long)pos,
+			     slot_value(hash, to));
+}
+
 void oatable_remove(struct oatable *t, uint64_t hash, const void *entry)
 {
 	struct oatable_slots *s = t->slots;
-	unsigned long pos = (unsigned long)hash & s->mask;
-	uintptr_t v;
+	long found = slots_find(s, hash, entry);
+	unsigned long pos;
 
-	for (;; pos = (pos + 1) & s->mask) {
-		v = s->slot[pos];
-		if (!v)
-			return; /* not there: nothing to undo */
-		if (v != OATABLE_TOMBSTONE &&
-		    (v & OATABLE_PTR_MASK) == (uintptr_t)entry)
-			break;
-	}
+	if (found < 0)
+		return; /* not there: nothing to undo */
+	pos = (unsigned long)found;
 	t->count--;
 	/* No chain runs past an empty successor: this slot and the
-	 * tombstones before it can become empty, readers lose nothing. */
+	 * tombstones before it can become empty, readers lose nothing. A
+	 * removal publishes nothing: relaxed stores. */
 	if (s->slot[(pos + 1) & s->mask]) {
-		CMM_STORE_SHARED(s->slot[pos], OATABLE_TOMBSTONE);
+		__atomic_store_n(&s->slot[pos], OATABLE_TOMBSTONE,
+				 __ATOMIC_RELAXED);
 		return;
 	}
 	do {
-		CMM_STORE_SHARED(s->slot[pos], 0);
+		__atomic_store_n(&s->slot[pos], 0, __ATOMIC_RELAXED);
 		t->used--;
 		pos = (pos - 1) & s->mask;
 	} while (s->slot[pos] == OATABLE_TOMBSTONE);

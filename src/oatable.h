@@ -14,7 +14,14 @@
  * whole) or an entry pointer with the top 16 bits of its hash in bits
  * 48-63 (a pointer with any of those bits set is stored untagged, tag 0,
  * and always compared). Entries may share a hash: a lookup visits every
- * candidate. The table keeps at most 3/4 of its slots non-empty.
+ * candidate. The table keeps at most 3/4 of its slots non-empty. Entries
+ * are opaque non-NULL values other than OATABLE_TOMBSTONE: a user may set
+ * the low bits of its (aligned) pointers to tell kinds apart.
+ *
+ * Publication is C11-style (__atomic, so ThreadSanitizer sees it): an
+ * entry and a slot array are fully written before a release store makes
+ * them reachable, and readers load slots and the array pointer with
+ * acquire. src/oatable.pml models this protocol.
  */
 #ifndef HVDB_OATABLE_H
 #define HVDB_OATABLE_H
@@ -23,11 +30,13 @@
 #include <stdint.h>
 
 #include <urcu-bp.h>
-#include <urcu/system.h>
 
 #define OATABLE_TOMBSTONE ((uintptr_t)1)
 #define OATABLE_TAG_SHIFT 48
 #define OATABLE_PTR_MASK (((uintptr_t)1 << OATABLE_TAG_SHIFT) - 1)
+/* A fresh table takes this many inserts before it needs oatable_reserve. */
+#define OATABLE_MIN_SLOTS 16ul
+#define OATABLE_FRESH_ROOM (OATABLE_MIN_SLOTS * 3 / 4)
 
 struct oatable_slots {
 	unsigned long mask; /* slot count - 1; a power of two minus 1 */
@@ -35,40 +44,48 @@ struct oatable_slots {
 	uintptr_t slot[];
 };
 
-/* Every lookup reads (slots); writers update (count) and (used) on every
- * insert and removal. The pads keep (slots) off any cache line a writer
- * stores to (these counters, or the writer lock beside the table), and off
- * its 128-byte prefetch pair, so churn does not make lookups on other
- * CPUs miss. */
-#define OATABLE_PAD 128
-
 struct hvdb;
+struct oatable;
 
+/* The hash an entry was inserted with, for rebuilds. */
+typedef uint64_t (*oatable_hash_fn)(const struct oatable *t, const void *entry);
+
+/* Readers use (slots) and (seed); writers also store (count) and (used)
+ * on every insert and removal, so a table that lookups on other CPUs
+ * read is embedded between pads (see struct hvdb). */
 struct oatable {
-	char pad_before[OATABLE_PAD];
 	struct oatable_slots *slots; /* RCU-published; replaced by rebuilds */
-	uint64_t (*hash_of)(const void *entry); /* for rebuilds */
-	char pad_after[OATABLE_PAD];
+	uint64_t seed;		     /* mixed into every key's hash; fixed */
+	oatable_hash_fn hash_of;     /* for rebuilds */
 	struct hvdb *hv;     /* slot arrays come from fault point alloc-index */
 	unsigned long count; /* live entries; under the writer lock */
 	unsigned long used;  /* live entries + tombstones; same */
 };
 
-/* An empty table of (hv) hashing entries with (hash_of). 0 or -ENOMEM. */
-int oatable_init(struct oatable *t, struct hvdb *hv,
-		 uint64_t (*hash_of)(const void *));
+/* An empty table of (hv) hashing entries with (hash_of), keyed with
+ * (seed). 0 or -ENOMEM. */
+int oatable_init(struct oatable *t, struct hvdb *hv, oatable_hash_fn hash_of,
+		 uint64_t seed);
 /* Frees the slots (not the entries). No reader may be running. */
 void oatable_fini(struct oatable *t);
+/* A seed no guest can predict (getrandom), so no guest can choose keys
+ * that share a probe chain. */
+uint64_t oatable_random_seed(void);
 
 /* Makes room for one more insert, rebuilding into a fresh slot array
  * when needed. 0 or -ENOMEM (the table is unchanged). Writer lock. */
 int oatable_reserve(struct oatable *t);
 /* Adds (entry), fully initialised, with (hash). Needs a successful
- * oatable_reserve since the last insert. Writer lock. */
+ * oatable_reserve since the last insert (or a fresh table with fewer than
+ * OATABLE_FRESH_ROOM entries). Writer lock. */
 void oatable_insert(struct oatable *t, uint64_t hash, void *entry);
 /* Removes (entry), inserted with (hash). Readers may still see it until a
  * grace period passes. Writer lock. */
 void oatable_remove(struct oatable *t, uint64_t hash, const void *entry);
+/* Puts (to), fully initialised and of the same (hash), in the slot of
+ * (from): a reader sees one or the other, never neither. Writer lock. */
+void oatable_replace(struct oatable *t, uint64_t hash, const void *from,
+		     void *to);
 /* Copies up to (max) live entries to (out); returns how many there are.
  * Writer lock. */
 size_t oatable_entries(const struct oatable *t, void **out, size_t max);
@@ -98,15 +115,15 @@ static inline void *oatable_next(struct oatable_iter *it)
 	uintptr_t s, tag;
 
 	for (;;) {
-		s = CMM_LOAD_SHARED(it->s->slot[it->pos]);
+		/* acquire: pairs with the release that published the
+		 * entry, so its fields are initialised when we read them */
+		s = __atomic_load_n(&it->s->slot[it->pos], __ATOMIC_ACQUIRE);
 		it->pos = (it->pos + 1) & it->s->mask;
 		if (!s)
 			return NULL;
 		tag = s >> OATABLE_TAG_SHIFT;
 		if (s == OATABLE_TOMBSTONE || (tag && tag != it->tag))
 			continue;
-		/* the entry was initialised before its slot was published */
-		cmm_smp_read_barrier_depends();
 		return (void *)(s & OATABLE_PTR_MASK);
 	}
 }
@@ -116,7 +133,7 @@ static inline void *oatable_next(struct oatable_iter *it)
 static inline void *oatable_first(const struct oatable *t, uint64_t hash,
 				  struct oatable_iter *it)
 {
-	it->s = rcu_dereference(t->slots);
+	it->s = __atomic_load_n(&t->slots, __ATOMIC_ACQUIRE);
 	it->pos = (unsigned long)hash & it->s->mask;
 	it->tag = oatable_tag(hash);
 	return oatable_next(it);
