@@ -33,6 +33,25 @@ struct bench_match_row {
 	double ns_per_write;
 };
 
+/* The crowded GPA (issue 14): every doorbell of one partition at one GPA,
+ * told apart by value, and another partition beside it. */
+#define BENCH_CROWD_SIZES 5
+/* Goals: a hit at the biggest crowd costs at most this many times a hit
+ * at a crowd of 1; another partition's miss at most this many times what
+ * it cost before the crowd. */
+#define BENCH_CROWD_HIT_MAX 3.0
+#define BENCH_CROWD_OTHER_MAX 1.2
+
+struct bench_crowd_result {
+	unsigned values[BENCH_CROWD_SIZES]; /* doorbells at the GPA */
+	double hit_ns[BENCH_CROWD_SIZES];   /* ns per write hitting one */
+	/* ns per miss of the other partition beside each crowd, and in the
+	 * same world before any crowd */
+	double other_miss_ns[BENCH_CROWD_SIZES];
+	double other_miss_before_ns;
+	unsigned other_connections; /* the other partition's own */
+};
+
 struct bench_kvm_result {
 	double raw_ioeventfd_wps;  /* raw KVM, one ioeventfd */
 	double hvdb_offload_wps;   /* the same ioeventfd from an hvdb attach */
@@ -43,6 +62,7 @@ struct bench_kvm_result {
 struct bench_results {
 	struct bench_match_row match[BENCH_MATCH_MAX];
 	size_t match_count;
+	struct bench_crowd_result crowd; /* part of the match section */
 	double threads_ops[2]; /* writes/s with 1 and 2 dispatch threads */
 	/* control: 2 threads, each on its own hypervisor (nothing shared) */
 	double threads_separate_ops;
@@ -157,6 +177,9 @@ void bench_world_pick(struct bench_world *w, struct bench_conn *c, uint32_t id);
 HV_STATUS bench_world_connect(struct bench_world *w,
 			      const struct bench_conn *c);
 HV_STATUS bench_world_disconnect(struct bench_world *w, uint32_t id);
+/* ConnectPort of (c) in (partition), which must exist. */
+HV_STATUS bench_world_connect_in(struct bench_world *w, uint64_t partition,
+				 const struct bench_conn *c);
 /* Connects (n) more random connections, recording them. 0 or -EIO. */
 int bench_world_fill(struct bench_world *w, size_t n);
 
@@ -188,6 +211,8 @@ struct bench_write *bench_world_writes(struct bench_world *w, size_t n,
 /* ------------------------------------------------------------------ */
 
 int bench_match_run(const struct bench_config *cfg, struct bench_results *res);
+/* The crowded-GPA part of the match section. */
+int bench_crowd_run(const struct bench_config *cfg, struct bench_results *res);
 int bench_threads_run(const struct bench_config *cfg,
 		      struct bench_results *res);
 int bench_churn_run(const struct bench_config *cfg, struct bench_results *res);

@@ -40,6 +40,110 @@ static double ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
+/* A goal of the match section: (measured) against (limit). */
+struct match_goal {
+	const char *name;
+	double measured;
+	double limit;
+	bool at_most; /* else at least */
+};
+
+static bool goal_met(const struct match_goal *g)
+{
+	return g->measured > 0 &&
+	       (g->at_most ? g->measured <= g->limit : g->measured >= g->limit);
+}
+
+#define MATCH_GOALS 5
+
+/* The goals of the match section (issues 4 and 14), from (res). */
+static void match_goals(const struct bench_results *res, struct match_goal *g)
+{
+	const struct bench_crowd_result *c = &res->crowd;
+	const size_t top = BENCH_CROWD_SIZES - 1;
+
+	g[0] = (struct match_goal){ "hot64: hvdb at 65,536 / hvdb at 1",
+				    ratio(match_cell(res, "hvdb", "hot64",
+						     65536),
+					  match_cell(res, "hvdb", "hot64", 1)),
+				    2.0, true };
+	g[1] = (struct match_goal){
+		"hot64: bsearch / hvdb at 65,536",
+		ratio(match_cell(res, "bsearch", "hot64", 65536),
+		      match_cell(res, "hvdb", "hot64", 65536)),
+		3.0, false
+	};
+	g[2] = (struct match_goal){
+		"uniform: bsearch / hvdb at 65,536",
+		ratio(match_cell(res, "bsearch", "uniform", 65536),
+		      match_cell(res, "hvdb", "uniform", 65536)),
+		2.5, false
+	};
+	g[3] = (struct match_goal){ "crowd: hit at 65,536 values / at 1",
+				    ratio(c->hit_ns[top], c->hit_ns[0]),
+				    BENCH_CROWD_HIT_MAX, true };
+	g[4] = (struct match_goal){
+		"crowd: other partition's miss beside 65,536 / before",
+		ratio(c->other_miss_ns[top], c->other_miss_before_ns),
+		BENCH_CROWD_OTHER_MAX, true
+	};
+}
+
+static void crowd_table(const struct bench_results *res, FILE *f)
+{
+	const struct bench_crowd_result *c = &res->crowd;
+	struct match_goal g[MATCH_GOALS];
+
+	fprintf(f,
+		"\nmatch, crowded GPA: N DWORD doorbells of one partition at "
+		"one GPA, values 0..N-1\n%-22s",
+		"values");
+	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
+		fprintf(f, " %9u", c->values[s]);
+	fprintf(f, "\n%-22s", "hit ns");
+	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
+		fprintf(f, " %9.1f", c->hit_ns[s]);
+	fprintf(f, "\n%-22s", "other partition miss");
+	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
+		fprintf(f, " %9.1f", c->other_miss_ns[s]);
+	fprintf(f,
+		"\n  (the other partition has %u doorbells; its miss before "
+		"any crowd: %.1f ns)\n\nmatch goals:\n",
+		c->other_connections, c->other_miss_before_ns);
+	match_goals(res, g);
+	for (size_t i = 0; i < MATCH_GOALS; i++)
+		fprintf(f, "  %-54s %6.2f %s %.1f  %s\n", g[i].name,
+			g[i].measured, g[i].at_most ? "<=" : ">=", g[i].limit,
+			goal_met(&g[i]) ? "pass" : "FAIL");
+}
+
+static void crowd_json(const struct bench_results *res, FILE *f)
+{
+	const struct bench_crowd_result *c = &res->crowd;
+	struct match_goal g[MATCH_GOALS];
+
+	fprintf(f,
+		"\"crowd\":{\"other_connections\":%u,"
+		"\"other_miss_before_ns\":%.2f,\"rows\":[",
+		c->other_connections, c->other_miss_before_ns);
+	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
+		fprintf(f,
+			"%s{\"values\":%u,\"hit_ns\":%.2f,"
+			"\"other_miss_ns\":%.2f}",
+			s ? "," : "", c->values[s], c->hit_ns[s],
+			c->other_miss_ns[s]);
+	fprintf(f, "]},\"match_goals\":[");
+	match_goals(res, g);
+	for (size_t i = 0; i < MATCH_GOALS; i++)
+		fprintf(f,
+			"%s{\"goal\":\"%s\",\"measured\":%.3f,"
+			"\"limit\":%.1f,\"at_most\":%s,\"pass\":%s}",
+			i ? "," : "", g[i].name, g[i].measured, g[i].limit,
+			g[i].at_most ? "true" : "false",
+			goal_met(&g[i]) ? "true" : "false");
+	fprintf(f, "],");
+}
+
 void bench_report_table(const struct bench_results *res, FILE *f)
 {
 	unsigned sizes[BENCH_MATCH_MAX];
@@ -65,6 +169,7 @@ void bench_report_table(const struct bench_results *res, FILE *f)
 			fputc('\n', f);
 		}
 	}
+	crowd_table(res, f);
 	fprintf(f,
 		"\nthreads: writes/s, 1 thread %.3g, 2 threads %.3g "
 		"(x%.2f), churn 10,000 pairs/s beside;\n"
@@ -117,8 +222,10 @@ void bench_report_json(const struct bench_results *res, FILE *f)
 			i ? "," : "", r->impl, r->pattern, r->connections,
 			r->ns_per_write);
 	}
+	fprintf(f, "],");
+	crowd_json(res, f);
 	fprintf(f,
-		"],\"threads\":{\"1\":%.0f,\"2\":%.0f,\"2_separate\":%.0f,"
+		"\"threads\":{\"1\":%.0f,\"2\":%.0f,\"2_separate\":%.0f,"
 		"\"1_per_cpu_second\":%.0f,\"2_per_cpu_second\":%.0f},",
 		res->threads_ops[0], res->threads_ops[1],
 		res->threads_separate_ops, res->threads_per_cpu_s[0],

@@ -106,9 +106,15 @@ static uint64_t flags_of(const struct bench_conn *c)
 
 HV_STATUS bench_world_connect(struct bench_world *w, const struct bench_conn *c)
 {
+	return bench_world_connect_in(w, BENCH_PARTITION, c);
+}
+
+HV_STATUS bench_world_connect_in(struct bench_world *w, uint64_t partition,
+				 const struct bench_conn *c)
+{
 	HV_INPUT_CONNECT_PORT in = { 0 };
 
-	in.ConnectionPartition = BENCH_PARTITION;
+	in.ConnectionPartition = partition;
 	in.ConnectionId = c->id;
 	in.PortPartition = HVDB_ROOT_PARTITION_ID;
 	in.PortId = c->port;
