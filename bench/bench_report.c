@@ -89,6 +89,13 @@ static void match_goals(const struct bench_results *res, struct match_goal *g)
 	};
 }
 
+static void crowd_row(FILE *f, const char *label, const double *ns)
+{
+	fprintf(f, "\n%-22s", label);
+	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
+		fprintf(f, " %9.1f", ns[s]);
+}
+
 static void crowd_table(const struct bench_results *res, FILE *f)
 {
 	const struct bench_crowd_result *c = &res->crowd;
@@ -100,12 +107,8 @@ static void crowd_table(const struct bench_results *res, FILE *f)
 		"values");
 	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
 		fprintf(f, " %9u", c->values[s]);
-	fprintf(f, "\n%-22s", "hit ns");
-	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
-		fprintf(f, " %9.1f", c->hit_ns[s]);
-	fprintf(f, "\n%-22s", "other partition miss");
-	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
-		fprintf(f, " %9.1f", c->other_miss_ns[s]);
+	crowd_row(f, "hit ns", c->hit_ns);
+	crowd_row(f, "other partition miss", c->other_miss_ns);
 	fprintf(f,
 		"\n  (the other partition has %u doorbells; its miss before "
 		"any crowd: %.1f ns)\n\nmatch goals:\n",
