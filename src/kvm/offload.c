@@ -22,11 +22,12 @@ struct offload_conn {
 	bool ram_page;	   /* holds a read-only reference on its page */
 	bool refused;	   /* KVM or the fd table said no (not a policy) */
 	bool port_deleted; /* its writes are dropped; under lock */
+	bool on_efd;	   /* in the by_efd chain: it signalled efd */
 	unsigned nreg;
 	struct kvm_ioeventfd reg[OFFLOAD_MAX_FDS]; /* exactly as assigned */
 	uint64_t fires, drops; /* offloaded, accounted to it; under lock */
 	struct offload_conn *next_id;  /* hvdb_kvm.by_id chain */
-	struct offload_conn *next_efd; /* hvdb_kvm.by_efd chain (offloaded) */
+	struct offload_conn *next_efd; /* hvdb_kvm.by_efd chain */
 };
 
 static uint64_t now_ns(void)
@@ -181,6 +182,7 @@ static void conn_link(struct hvdb_kvm *k, struct offload_conn *c)
 		b = by_efd(k, c->efd);
 		c->next_efd = *b;
 		*b = c;
+		c->on_efd = true;
 		k->stats.offloaded++;
 		k->stats.ioeventfds += c->nreg;
 	} else {
@@ -198,15 +200,36 @@ static void conn_unlink(struct hvdb_kvm *k, struct offload_conn *c)
 	     p = &(*p)->next_id)
 		;
 	*p = c->next_id;
+	if (c->on_efd) {
+		for (p = by_efd(k, c->efd); *p != c; p = &(*p)->next_efd)
+			;
+		*p = c->next_efd;
+	}
 	if (c->path != HVDB_KVM_PATH_IOEVENTFD) {
 		k->stats.userspace--;
 		return;
 	}
-	for (p = by_efd(k, c->efd); *p != c; p = &(*p)->next_efd)
-		;
-	*p = c->next_efd;
 	k->stats.offloaded--;
 	k->stats.ioeventfds -= c->nreg;
+}
+
+/* Moves (c) from its ioeventfds to the exit path: deassigns exactly what
+ * was assigned. It stays in the by_efd chain, so signals still pending in
+ * its eventfd are accounted (as drops, once its port is deleted). Called
+ * under the hvdb lock, without k->lock. */
+static void offload_demote(struct hvdb_kvm *k, struct offload_conn *c)
+{
+	for (unsigned i = 0; i < c->nreg; i++)
+		if (ioeventfd(k, &c->reg[i], true) < 0)
+			attach_debug(k, "conn %u: deassign %u failed",
+				     c->trigger.connection_id, i);
+	pthread_mutex_lock(&k->lock);
+	k->stats.offloaded--;
+	k->stats.ioeventfds -= c->nreg;
+	k->stats.userspace++;
+	c->path = HVDB_KVM_PATH_EXIT;
+	c->nreg = 0;
+	pthread_mutex_unlock(&k->lock);
 }
 
 /* hvdb_backend_ops.attach: called under the hvdb lock. */
@@ -267,8 +290,11 @@ static void offload_detach(void *opaque, const struct hvdb_trigger *trigger,
 	free(c);
 }
 
-/* hvdb_backend_ops.port_deleted: from now on its fires are drops, even
- * when a new port takes the id (called under the hvdb lock). */
+/* hvdb_backend_ops.port_deleted (called under the hvdb lock): from now
+ * on its writes are drops, even when a new port takes the id. They leave
+ * the kernel for the exit path, where hvdb_write drops them (SPEC §3),
+ * and the port's old eventfd, which its owner may now close or reuse, is
+ * no longer signalled. */
 static void offload_port_deleted(void *opaque,
 				 const struct hvdb_trigger *trigger,
 				 void *cookie)
@@ -280,6 +306,8 @@ static void offload_port_deleted(void *opaque,
 	pthread_mutex_lock(&k->lock);
 	c->port_deleted = true;
 	pthread_mutex_unlock(&k->lock);
+	if (c->path == HVDB_KVM_PATH_IOEVENTFD)
+		offload_demote(k, c);
 }
 
 /* hvdb_backend_ops.release: hvdb_destroy took the backend away. */
@@ -353,7 +381,7 @@ int offload_connection_get(struct hvdb_kvm *k, HV_CONNECTION_ID id,
 			break;
 	if (c) {
 		out->path = c->path;
-		out->eventfd = c->efd;
+		out->eventfd = c->path == HVDB_KVM_PATH_IOEVENTFD ? c->efd : -1;
 		out->ioeventfds = c->nreg;
 		out->ram_page = c->ram_page;
 		out->port_deleted = c->port_deleted;

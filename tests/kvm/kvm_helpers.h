@@ -4,12 +4,16 @@
 #ifndef HVDB_TESTS_KVM_HELPERS_H
 #define HVDB_TESTS_KVM_HELPERS_H
 
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -140,6 +144,61 @@ static inline uint64_t triggers(struct kvm_env *e, HV_PORT_ID port)
 
 	assert_int_equal(hvdb_port_stats(e->hv, port, &st), 0);
 	return st.triggers;
+}
+
+/* Port (id) with eventfd (efd) (the caller's). */
+static inline void port_up_efd(struct kvm_env *e, HV_PORT_ID id, int efd)
+{
+	port_up(e, id);
+	assert_int_equal(hvdb_port_set_eventfd(e->hv, id, efd), 0);
+}
+
+static inline void delete_port(struct kvm_env *e, HV_PORT_ID id)
+{
+	HV_INPUT_DELETE_PORT in = { .PortPartition = HVDB_ROOT_PARTITION_ID,
+				    .PortId = id };
+
+	assert_int_equal(hvdb_port_delete(e->hv, 1, &in, NULL),
+			 HV_STATUS_SUCCESS);
+}
+
+/* Connection (id) as libhvdb-kvm holds it; asserts it is attached. */
+static inline struct hvdb_kvm_connection conn_info(struct kvm_env *e,
+						   HV_CONNECTION_ID id)
+{
+	struct hvdb_kvm_connection c = { .size = sizeof(c) };
+
+	assert_int_equal(hvdb_kvm_connection_get(e->vm->kvm, id, &c), 0);
+	return c;
+}
+
+/* Asks the kernel whether the VM holds an ioeventfd that (gpa, len,
+ * datamatch) collides with: it assigns one, which KVM refuses with EEXIST
+ * exactly then (virt/kvm/eventfd.c), and takes it back. */
+static inline bool kernel_has_ioeventfd(struct kvm_env *e, hvdb_gpa_t gpa,
+					uint32_t len, bool any_value,
+					uint64_t value)
+{
+	int efd = eventfd(0, EFD_CLOEXEC);
+	struct kvm_ioeventfd io = {
+		.addr = gpa,
+		.len = len,
+		.fd = efd,
+		.datamatch = value,
+		.flags = any_value ? 0 : KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+	int rc;
+
+	assert_true(efd >= 0);
+	rc = ioctl(e->vm->vm_fd, KVM_IOEVENTFD, &io);
+	if (rc == 0) {
+		io.flags |= KVM_IOEVENTFD_FLAG_DEASSIGN;
+		assert_int_equal(ioctl(e->vm->vm_fd, KVM_IOEVENTFD, &io), 0);
+	} else {
+		assert_int_equal(errno, EEXIST);
+	}
+	close(efd);
+	return rc != 0;
 }
 
 /* The attachment's counters. */

@@ -4,7 +4,12 @@
 #include <stdlib.h>
 
 #include "demo.h"
+#include "hvcall.h"
 #include "kvm_helpers.h"
+
+#define MMIO_DB 0xD0000000ull
+#define DWORD HV_DOORBELL_FLAG_TRIGGER_SIZE_DWORD
+#define ANY_VALUE HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE
 
 /* Runs the demo with (c); asserts it ran and delivered everything. */
 static void run_ok(struct kvm_demo_config *c, struct kvm_demo_result *r)
@@ -137,6 +142,62 @@ static void test_offload_limit(void **state)
 	free(r.queue);
 }
 
+static HV_STATUS hcall(struct kvm_env *e, uint64_t rcx, uint64_t rdx,
+		       uint64_t r8)
+{
+	struct kvm_hcall hc;
+
+	kvm_hvcall_decode(rcx, rdx, r8, &hc);
+	return kvm_hvcall_dispatch(e->vm, &hc);
+}
+
+/* The demo VMM's hypercall page: TLFS input checks, then the call. */
+static void test_hypercall_decode(void **state)
+{
+	HV_INPUT_CONNECT_PORT *in;
+	struct kvm_env e;
+
+	(void)state;
+	TEST_REQUIRE_KVM();
+	kvm_env_up(&e, true);
+	port_up(&e, 1);
+	in = kvm_memory_gpa(e.vm, 0x5000, sizeof(*in));
+	memset(in, 0, sizeof(*in));
+	in->ConnectionPartition = HV_PARTITION_ID_SELF;
+	in->ConnectionId = 9;
+	in->PortPartition = 1;
+	in->PortId = 1;
+	in->ConnectionInfo.PortType = HvPortTypeDoorbell;
+	in->ConnectionInfo.DoorbellConnectionInfo.GuestPhysicalAddress =
+		MMIO_DB;
+	in->ConnectionInfo.DoorbellConnectionInfo.Flags = DWORD | ANY_VALUE;
+	assert_int_equal(hcall(&e, 0x96, 0x5004, 0),
+			 HV_STATUS_INVALID_ALIGNMENT);
+	assert_int_equal(hcall(&e, 0x96, 0x5FF8, 0),
+			 HV_STATUS_INVALID_ALIGNMENT);
+	assert_int_equal(hcall(&e, 0x96, 0x200000, 0),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(hcall(&e, 0x96 | 1u << 16, 0x5000, 0),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(hcall(&e, 0x96 | 1ull << 32, 0x5000, 0),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(hcall(&e, 0x96 | 1ull << 48, 0x5000, 0),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(hcall(&e, 0x96 | 1ull << 17, 0x5000, 0),
+			 HV_STATUS_INVALID_HYPERCALL_INPUT);
+	assert_int_equal(hcall(&e, 0x1234, 0x5000, 0),
+			 HV_STATUS_INVALID_HYPERCALL_CODE);
+	assert_int_equal(hcall(&e, 0x96, 0x5000, 0), HV_STATUS_SUCCESS);
+	assert_int_equal(store(&e, MMIO_DB, 4, 77), HVDB_WRITE_FIRE);
+	/* Fast DisconnectPort: 16 bytes in RDX and R8. */
+	assert_int_equal(hcall(&e, 0x5B | 1u << 16, HV_PARTITION_ID_SELF, 8),
+			 HV_STATUS_INVALID_CONNECTION_ID);
+	assert_int_equal(hcall(&e, 0x5B | 1u << 16, HV_PARTITION_ID_SELF, 9),
+			 HV_STATUS_SUCCESS);
+	assert_int_equal(store(&e, MMIO_DB, 4, 77), HVDB_WRITE_MISS);
+	kvm_env_down(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +207,7 @@ int main(void)
 		cmocka_unit_test(test_guest_connects),
 		cmocka_unit_test(test_many_queues),
 		cmocka_unit_test(test_offload_limit),
+		cmocka_unit_test(test_hypercall_decode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
