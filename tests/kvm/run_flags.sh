@@ -45,4 +45,13 @@ check offload-limit "--queues 300 --offload-limit 100 --writes 1500" \
 if ! $hvdb run --writes 100 | grep -q "ioeventfd"; then
 	echo "FAIL summary: no path column"; fail=1
 fi
+# Only the /dev/kvm pre-check may exit 3: a run that fails after it (here
+# out of file descriptors for the queues' eventfds) is a failure, exit 1.
+out=$( (ulimit -n 16 && $hvdb run --queues 32 --writes 10) 2>&1)
+rc=$?
+if [ $rc -ne 1 ]; then
+	echo "FAIL fds: exit $rc, not 1"; echo "$out"; fail=1
+else
+	echo "ok   fds: a failure after the pre-check exits 1 ($out)"
+fi
 exit $fail
