@@ -10,14 +10,16 @@
 
 #include <jansson.h>
 
+#include <hvdb/dialect.h>
 #include <hvdb/hvdb.h>
 
 #include "commands.h"
+#include "decode.h"
 #include "parse.h"
 
 #define HEX_DIGITS (2 * sizeof(HV_CONNECTION_INFO))
 
-static json_t *hex_string(uint64_t v)
+json_t *decode_hex_string(uint64_t v)
 {
 	char buf[24];
 
@@ -25,48 +27,70 @@ static json_t *hex_string(uint64_t v)
 	return json_string(buf);
 }
 
-/* SPEC §6: one object; numbers as "0x..." strings, problems as names. */
-static int print_json(const HV_CONNECTION_INFO *info,
-		      const enum hvdb_reason *problems, size_t count)
+/* SPEC §6: one object; numbers as "0x..." strings, problems as names.
+ * NULL when out of memory. */
+json_t *decode_conninfo_json(const HV_CONNECTION_INFO *info,
+			     const enum hvdb_reason *problems, size_t count)
 {
 	uint64_t flags = info->DoorbellConnectionInfo.Flags;
-	json_t *list = json_array();
 	json_t *obj = json_object();
-	int rc = -1;
 
-	if (!obj || !list)
-		goto out;
-	for (size_t i = 0; i < count; i++)
-		if (json_array_append_new(
-			    list, json_string(hvdb_reason_name(problems[i]))))
-			goto out;
-	if (json_object_set_new(obj, "port_type", hex_string(info->PortType)) ||
-	    json_object_set_new(obj, "padding", hex_string(info->Padding)) ||
-	    json_object_set_new(obj, "gpa",
-				hex_string(info->DoorbellConnectionInfo
-						   .GuestPhysicalAddress)) ||
+	if (!obj ||
+	    json_object_set_new(obj, "port_type",
+				decode_hex_string(info->PortType)) ||
+	    json_object_set_new(obj, "padding",
+				decode_hex_string(info->Padding)) ||
+	    json_object_set_new(
+		    obj, "gpa",
+		    decode_hex_string(info->DoorbellConnectionInfo
+					      .GuestPhysicalAddress)) ||
 	    json_object_set_new(
 		    obj, "trigger_value",
-		    hex_string(info->DoorbellConnectionInfo.TriggerValue)) ||
-	    json_object_set_new(obj, "flags", hex_string(flags)) ||
+		    decode_hex_string(
+			    info->DoorbellConnectionInfo.TriggerValue)) ||
+	    json_object_set_new(obj, "flags", decode_hex_string(flags)) ||
 	    json_object_set_new(obj, "trigger_size",
 				json_string(hvdb_trigger_size_name(flags))) ||
 	    json_object_set_new(
 		    obj, "any_value",
 		    json_boolean(flags & HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE)) ||
-	    json_object_set_new(obj, "valid", json_boolean(count == 0)) ||
-	    json_object_set(obj, "problems", list))
-		goto out;
-	rc = json_dumpf(obj, stdout, JSON_INDENT(2));
+	    decode_set_problems(obj, problems, count)) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}
+
+int decode_set_problems(json_t *obj, const enum hvdb_reason *problems,
+			size_t count)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list && i < count; i++)
+		if (json_array_append_new(
+			    list, json_string(hvdb_reason_name(problems[i])))) {
+			json_decref(list);
+			return -1;
+		}
+	if (!list ||
+	    json_object_set_new(obj, "valid", json_boolean(count == 0))) {
+		json_decref(list);
+		return -1;
+	}
+	return json_object_set_new(obj, "problems", list);
+}
+
+int decode_print_json(json_t *obj)
+{
+	int rc = obj ? json_dumpf(obj, stdout, JSON_INDENT(2)) : -1;
+
 	if (rc == 0)
 		putchar('\n');
-out:
-	json_decref(list);
 	json_decref(obj);
 	return rc;
 }
 
-static int print_text(const HV_CONNECTION_INFO *info)
+int decode_print_conninfo_text(const HV_CONNECTION_INFO *info)
 {
 	char small[1024];
 	char *buf = small;
@@ -89,8 +113,11 @@ int cmd_decode(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "ioeventfd", no_argument, NULL, 'i' },
+		{ "whp", no_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 },
 	};
+	enum hvdb_dialect dialect = 0;
 	enum hvdb_reason problems[HVDB_REASON_MAX];
 	uint8_t bytes[sizeof(HV_CONNECTION_INFO)];
 	HV_CONNECTION_INFO info;
@@ -100,15 +127,25 @@ int cmd_decode(int argc, char **argv)
 	int c;
 
 	while ((c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-		if (c != 'j')
+		if (c == 'j')
+			json = true;
+		else if ((c == 'i' || c == 'w') && !dialect)
+			dialect = c == 'i' ? HVDB_DIALECT_IOEVENTFD
+					   : HVDB_DIALECT_WHP;
+		else if (c == 'i' || c == 'w')
+			return commands_usage_error(
+				argv[0], "--ioeventfd and --whp exclude "
+					 "each other");
+		else
 			return commands_option_error(argv[0], c, argv);
-		json = true;
 	}
 	if (optind != argc - 1)
 		return commands_usage_error(
 			argv[0], "%s",
 			optind == argc ? "missing HEX" : "too many arguments");
 	hex = argv[optind];
+	if (dialect)
+		return decode_dialect(argv[0], dialect, hex, json);
 	if (strlen(hex) != HEX_DIGITS)
 		return commands_usage_error(
 			argv[0], "HEX must be %zu hex digits, got %zu",
@@ -120,7 +157,9 @@ int cmd_decode(int argc, char **argv)
 	count = hvdb_conninfo_problems(&info, problems, HVDB_REASON_MAX);
 	if (count > HVDB_REASON_MAX)
 		count = HVDB_REASON_MAX;
-	if ((json ? print_json(&info, problems, count) : print_text(&info))) {
+	if ((json ? decode_print_json(
+			    decode_conninfo_json(&info, problems, count))
+		  : decode_print_conninfo_text(&info))) {
 		fprintf(stderr, "hvdb: decode: out of memory\n");
 		return CLI_EXIT_FAIL;
 	}

@@ -34,12 +34,17 @@
 	       "  --json              one JSON object instead of a summary\n"   \
 	       "  --debug             log the VMM's decisions on stderr\n"      \
 	       "  --script FILE       run scenario FILE (- for stdin) on KVM\n") \
-	X(decode, "decode [--json] HEX\n"                                     \
+	X(decode, "decode [--json] [--ioeventfd|--whp] HEX\n"                 \
 		  "Decode the 32 bytes of an HV_CONNECTION_INFO, given as 64\n" \
 		  "hex digits in memory order: fields, flag meaning and the\n"  \
 		  "problems found without a partition. Exit 0 valid, 1 not,\n"  \
 		  "2 unusable input.\n"                                         \
-		  "  --json  one JSON object instead of text\n")               \
+		  "  --json       one JSON object instead of text\n"           \
+		  "  --ioeventfd  HEX is a struct mshv_user_ioeventfd (64\n"   \
+		  "               digits): its MSHV_IOEVENTFD problems and the\n" \
+		  "               HV_CONNECTION_INFO it becomes\n"             \
+		  "  --whp        HEX is a WHV_DOORBELL_MATCH_DATA (48 digits)\n" \
+		  "               with WHP's problems, the same way\n")        \
 	X(encode, "encode --gpa G [--value V] [--size SIZE] [--any-value]\n"  \
 		  "Print an HV_CONNECTION_INFO (PortType 4) as 64 hex digits\n" \
 		  "in memory order. Values are encoded as given, unchecked;\n"  \

@@ -33,17 +33,7 @@
 
 #include "parse.h"
 #include "scenario_args.h"
-
-struct verb {
-	const char *name;
-	const struct scenario_arg *args;
-	size_t nargs;
-	void (*defaults)(struct scenario_cmd *cmd); /* may be NULL */
-	/* Checks across fields after binding; NULL or the error. */
-	const char *(*check)(struct scenario_cmd *cmd);
-	int (*exec)(struct scenario *sc, const struct scenario_cmd *cmd,
-		    char *text);
-};
+#include "scenario_dialect.h"
 
 /* ---- the commands: defaults, checks, execution ---- */
 
@@ -269,6 +259,8 @@ static int snapshot_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 		rc = -errno;
 	if (rc == 0 && rename(tmp, path))
 		rc = -errno;
+	if (rc == 0)
+		rc = scenario_dialect_saved(sc, path);
 	if (rc)
 		(void)unlink(tmp); /* best effort: the error is what matters */
 	free(json);
@@ -302,7 +294,9 @@ static int restore_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 			char *text)
 {
 	const struct hvdb_snapshot_restore_ops ops = {
-		.partition_restored = restored_partition,
+		.partition_restored =
+			sc->ops->partition_created ? restored_partition : NULL,
+		.doorbell_restored = scenario_dialect_restored,
 	};
 	char shown[ARG_SHOWN_MAX];
 	struct hvdb_snapshot_error err;
@@ -324,8 +318,8 @@ static int restore_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 			 strerror(errno));
 		return SCENARIO_MALFORMED;
 	}
-	rc = hvdb_snapshot_restore_file(
-		f, sc->ops->partition_created ? &ops : NULL, sc, &hv, &err);
+	scenario_dialect_restoring(sc, cmd->file.path);
+	rc = hvdb_snapshot_restore_file(f, &ops, sc, &hv, &err);
 	fclose(f);
 	if (rc) {
 		/* The half-built hypervisor is gone: so goes what hooks made.
@@ -442,6 +436,7 @@ static const struct verb verbs[SCENARIO_VERB_MAX] = {
 				snapshot_exec },
 	[SCENARIO_RESTORE] = { "restore", ARGS(file_args), NULL, NULL,
 			       restore_exec },
+	SCENARIO_DIALECT_VERBS
 };
 
 /* ---- the entry points ---- */
@@ -547,5 +542,6 @@ int scenario_run(struct scenario *sc, FILE *in, FILE *out, FILE *err)
 		rc = -EIO;
 	}
 	free(line);
+	scenario_dialect_finish(sc);
 	return rc == 0 ? 0 : rc == SCENARIO_MALFORMED ? 2 : 1;
 }

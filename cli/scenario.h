@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include <hvdb/dialect.h>
 #include <hvdb/hvdb.h>
 #include <hvdb/backend.h>
 
@@ -33,6 +34,9 @@ enum scenario_verb {
 	SCENARIO_STATS,
 	SCENARIO_SNAPSHOT,
 	SCENARIO_RESTORE,
+	SCENARIO_IOEVENTFD,
+	SCENARIO_WHP_REGISTER,
+	SCENARIO_WHP_UNREGISTER,
 	SCENARIO_VERB_MAX
 };
 
@@ -90,7 +94,26 @@ struct scenario_cmd {
 		struct {
 			const char *path; /* points into the parsed line */
 		} file;			  /* snapshot, restore */
+		struct {
+			uint64_t partition;
+			/* .fd, .flags and .rsvd are set when run */
+			struct mshv_user_ioeventfd args;
+			const char *fd;		/* eventfd name, "-" for -1 */
+			uint64_t deassign, pio; /* 0/1 */
+			uint32_t flags;		/* raw bits ORed in */
+			uint32_t rsvd;		/* little-endian u32 */
+		} ioeventfd;
+		struct {
+			uint64_t partition;
+			/* .MatchFlags is set by the check */
+			WHV_DOORBELL_MATCH_DATA match;
+			uint64_t match_value, match_length; /* 0/1 */
+			uint32_t reserved;		    /* bits 2-31 */
+			const char *event;		    /* eventfd name */
+		} whp; /* whp-register, whp-unregister */
 	};
+	/* Bit i: args[i] of the command's table was given (scenario_args). */
+	uint32_t given;
 	char error[SCENARIO_TEXT_MAX]; /* why the line is malformed */
 };
 
@@ -128,11 +151,16 @@ struct scenario_ops {
 /* Writes through hvdb_write(); no partition hook. */
 extern const struct scenario_ops scenario_default_ops;
 
+struct scenario_eventfds;
+
 /* A run: the hypervisor the lines act on and how writes happen. */
 struct scenario {
 	struct hvdb *hv;
 	const struct scenario_ops *ops;
 	void *opaque; /* passed to every op */
+	/* The eventfds `ioeventfd` and `whp-register` lines name (SPEC
+	 * §7.3), made on first use; scenario_run() closes them at its end. */
+	struct scenario_eventfds *eventfds;
 };
 
 /* Return values of scenario_exec() besides 0 and -errno. */

@@ -214,6 +214,7 @@ const char *scenario_args_bind(struct scenario_cmd *cmd, const char *verb,
 			return scenario_args_fail(cmd, "%s= given twice",
 						  a->name);
 		seen[i] = true;
+		cmd->given |= 1u << i;
 		err = bind(cmd, a, eq ? eq + 1 : tok);
 		if (err)
 			return err;

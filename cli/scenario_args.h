@@ -1,6 +1,6 @@
 /* scenario_args.h - tokens of a scenario line bound to struct scenario_cmd.
  *
- * Internal to scenario.c: each command lists its arguments as specs
+ * Internal to the scenario library: each command lists its arguments as specs
  * naming their destination field, and one binder fills them.
  */
 #ifndef HVDB_CLI_SCENARIO_ARGS_H
@@ -41,6 +41,18 @@ struct scenario_arg {
 	}
 /* The most arguments one command may list. */
 #define ARG_MAX 16
+
+/* One command of the table in scenario.c. */
+struct verb {
+	const char *name;
+	const struct scenario_arg *args;
+	size_t nargs;
+	void (*defaults)(struct scenario_cmd *cmd); /* may be NULL */
+	/* Checks across fields after binding; NULL or the error. */
+	const char *(*check)(struct scenario_cmd *cmd);
+	int (*exec)(struct scenario *sc, const struct scenario_cmd *cmd,
+		    char *text);
+};
 
 /* Formats the malformed-line message into cmd->error and returns it. */
 const char *scenario_args_fail(struct scenario_cmd *cmd, const char *fmt, ...)

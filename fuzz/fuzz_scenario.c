@@ -52,10 +52,28 @@ static void parse_each_line(const uint8_t *data, size_t size)
 /* SPEC §6: every output line starts with one of these tokens. */
 static bool known_first_token(const char *tok, size_t n)
 {
-	static const char *const words[] = { "ok", "fire", "dropped", "miss",
-					     "triggers" };
+	static const char *const words[] = {
+		"ok",
+		"fire",
+		"dropped",
+		"miss",
+		"triggers",
+		/* SPEC §7.3 dialect results */
+		"EINVAL",
+		"EOPNOTSUPP",
+		"EBADF",
+		"ENOENT",
+		"EEXIST",
+		"ENOMEM",
+		"EIO",
+		"ENOSPC",
+		"E_INVALIDARG",
+		"ERROR_NOT_FOUND",
+	};
 
 	if (n > 10 && !strncmp(tok, "HV_STATUS_", 10))
+		return true;
+	if (n > 9 && !strncmp(tok, "ERROR_HV_", 9))
 		return true;
 	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++)
 		if (strlen(words[i]) == n && !strncmp(tok, words[i], n))

@@ -51,6 +51,8 @@ struct hvdb *hvdb_create(const struct hvdb_config *config)
 		return NULL;
 	if (pthread_mutex_init(&hv->lock, NULL))
 		goto err_mutex;
+	if (dialect_init(hv))
+		goto err_dialect;
 	hv->root_vp_count = root_vps;
 	hv->partitions = table_new();
 	hv->ports = table_new();
@@ -74,6 +76,8 @@ err_tables:
 	table_destroy(hv->ports);
 	oatable_fini(&hv->conn_by_gpa);
 	oatable_fini(&hv->conn_by_id);
+	dialect_fini(hv);
+err_dialect:
 	pthread_mutex_destroy(&hv->lock);
 err_mutex:
 	free(hv);
@@ -96,6 +100,7 @@ void hvdb_destroy(struct hvdb *hv)
 	oatable_fini(&hv->conn_by_gpa);
 	oatable_fini(&hv->conn_by_id);
 	deliver_rings_destroy(hv);
+	dialect_fini(hv); /* the registrations' eventfds: after every write */
 	pthread_mutex_destroy(&hv->lock);
 	free(hv);
 }

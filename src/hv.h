@@ -11,6 +11,7 @@
 #include <hvdb/hvdb.h>
 #include <hvdb/testing.h>
 
+#include "dialect.h"
 #include "fault.h"
 #include "oatable.h"
 
@@ -39,6 +40,7 @@ struct hvdb {
 	uint32_t stripe_mask;	    /* per-CPU counter stripes of a port - 1 */
 	uint32_t root_vp_count;
 	struct fault_state fault;
+	struct dialect_state dialects; /* SPEC §7 registrations */
 };
 
 /* 64-bit mix (splitmix64 finaliser) for hash table keys. */

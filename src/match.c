@@ -242,6 +242,31 @@ bool match_conflicts_existing(struct hvdb *hv, const struct match_trigger *t)
 	return match_triggers_conflict(key_of(e), t);
 }
 
+bool match_any_at(struct hvdb *hv, const struct match_trigger *t,
+		  bool (*pred)(const struct match_trigger *existing,
+			       const struct match_trigger *t))
+{
+	void *e = entry_at(hv, t->partition, t->gpa);
+	struct match_crowd *cr;
+	struct connection *c;
+
+	if (!e)
+		return false;
+	if (!is_crowd(e))
+		return pred(key_of(e), t);
+	/* Every member: a walk, for callers off the write path. */
+	cr = crowd_of(e);
+	for (unsigned k = 0; k < FIT_CLASSES; k++)
+		if (cr->any_value[k] && pred(&cr->any_value[k]->trigger, t))
+			return true;
+	for (unsigned long i = 0; i < oatable_slot_count(&cr->by_value); i++) {
+		c = oatable_slot(&cr->by_value, i);
+		if (c && pred(&c->trigger, t))
+			return true;
+	}
+	return false;
+}
+
 /* Adds (c) to (cr), with room made. Under hv->lock. */
 static void crowd_add(struct match_crowd *cr, struct connection *c)
 {

@@ -48,6 +48,12 @@ bool match_triggers_conflict(const struct match_trigger *a,
  * many connections share its GPA. Called under hv->lock. */
 bool match_conflicts_existing(struct hvdb *hv, const struct match_trigger *t);
 
+/* True when (pred) holds for (t) and some connection already indexed at
+ * t's partition and GPA (deleted port or not). Called under hv->lock. */
+bool match_any_at(struct hvdb *hv, const struct match_trigger *t,
+		  bool (*pred)(const struct match_trigger *existing,
+			       const struct match_trigger *t));
+
 /* Sets up the (partition, gpa) index of a new handle. 0 or -ENOMEM. */
 int match_index_init(struct hvdb *hv);
 

@@ -1,6 +1,8 @@
 /* reason.c - names of statuses and reasons, from the one list in hvdb.h. */
 #include <hvdb/hvdb.h>
 
+#include "reason.h"
+
 #define REASON_NAME_(e, name, msg) [HVDB_REASON_##e] = name,
 static const char *const reason_names[] = { HVDB_REASONS(REASON_NAME_) };
 #undef REASON_NAME_
@@ -23,28 +25,11 @@ const char *hvdb_reason_message(enum hvdb_reason reason)
 	return reason_messages[reason];
 }
 
-/* clang-format off */
 #define STATUS_ROW_(s) { HV_STATUS_##s, "HV_STATUS_" #s },
 static const struct {
 	HV_STATUS status;
 	const char *name;
-} status_names[] = {
-	STATUS_ROW_(SUCCESS)
-	STATUS_ROW_(INVALID_HYPERCALL_CODE)
-	STATUS_ROW_(INVALID_HYPERCALL_INPUT)
-	STATUS_ROW_(INVALID_ALIGNMENT)
-	STATUS_ROW_(INVALID_PARAMETER)
-	STATUS_ROW_(ACCESS_DENIED)
-	STATUS_ROW_(INVALID_PARTITION_STATE)
-	STATUS_ROW_(OPERATION_DENIED)
-	STATUS_ROW_(INSUFFICIENT_MEMORY)
-	STATUS_ROW_(INVALID_PARTITION_ID)
-	STATUS_ROW_(INVALID_VP_INDEX)
-	STATUS_ROW_(INVALID_PORT_ID)
-	STATUS_ROW_(INVALID_CONNECTION_ID)
-	STATUS_ROW_(OBJECT_IN_USE)
-};
-/* clang-format on */
+} status_names[] = { REASON_STATUSES(STATUS_ROW_) };
 #undef STATUS_ROW_
 
 const char *hvdb_status_name(HV_STATUS status)

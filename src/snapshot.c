@@ -15,6 +15,7 @@
 
 #include "introspect.h"
 #include "snapshot.h"
+#include "snapshot_dialect.h"
 
 int snapshot_fail(struct hvdb_snapshot_error *err, int code, const char *fmt,
 		  ...)
@@ -243,7 +244,12 @@ int hvdb_snapshot_save(struct hvdb *hv, char **json, size_t *len,
 			"connections", s.connections);
 	if (!doc)
 		return snapshot_fail(err, -ENOMEM, "out of memory");
+	/* The dialect lock first (its order), so both are one state. */
+	dialect_lock(hv);
 	ret = introspect_walk_all(hv, &walkers, &s);
+	if (ret == 0)
+		ret = snapshot_dialect_save(hv, doc);
+	dialect_unlock(hv);
 	if (ret == 0)
 		ret = dump(doc, json, len);
 	json_decref(doc);

@@ -5,6 +5,8 @@
 #include <hvdb/hvdb.h>
 #include <hvdb/snapshot.h>
 
+#include "dialect.h"
+
 struct snapshot_partition {
 	struct hvdb_partition_desc desc; /* .ram points to (ram) */
 	struct hvdb_ram_range *ram;	 /* owned */
@@ -20,7 +22,15 @@ struct snapshot_plan {
 	size_t port_count;
 	struct hvdb_connection_desc *connections;
 	size_t connection_count;
+	struct snapshot_doorbell *doorbells; /* snapshot_dialect.c */
+	size_t doorbell_count;
 	uint32_t root_vp_count;
+};
+
+/* A client-dialect registration of a document (SPEC §7). */
+struct snapshot_doorbell {
+	struct dialect_record rec; /* .eventfd unused */
+	uint32_t eventfd_group;	   /* < doorbell_count */
 };
 
 /* Sets (err) (may be NULL) to (code) and the formatted message; returns

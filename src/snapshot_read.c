@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "snapshot_dialect.h"
 #include "snapshot_read.h"
 
 /* The root's VP count sizes its notification rings (16 per VP), so a
@@ -339,10 +340,10 @@ static int read_header(json_t *doc, struct hvdb_snapshot_error *err)
 				     "version %d)",
 				     json_integer_value(version),
 				     HVDB_SNAPSHOT_VERSION);
-	return check_object(
-		doc, "snapshot",
-		KEYS("format", "version", "partitions", "ports", "connections"),
-		err);
+	return check_object(doc, "snapshot",
+			    KEYS("format", "version", "partitions", "ports",
+				 "connections", "doorbells"),
+			    err);
 }
 
 static int read_partitions(json_t *doc, struct snapshot_plan *plan,
@@ -444,6 +445,8 @@ int snapshot_read_plan(const char *json, size_t len, struct snapshot_plan *plan,
 		ret = read_ports(doc, plan, err);
 	if (ret == 0)
 		ret = read_connections(doc, plan, err);
+	if (ret == 0)
+		ret = snapshot_dialect_read(doc, plan, err);
 	json_decref(doc);
 	if (ret)
 		snapshot_read_plan_free(plan);
@@ -457,5 +460,34 @@ void snapshot_read_plan_free(struct snapshot_plan *plan)
 	free(plan->partitions);
 	free(plan->ports);
 	free(plan->connections);
+	free(plan->doorbells);
 	memset(plan, 0, sizeof(*plan));
+}
+
+/* The field readers, for the other parts of a document
+ * (snapshot_dialect.c). */
+int snapshot_read_u64(json_t *obj, const char *where, const char *key,
+		      uint64_t *out, struct hvdb_snapshot_error *err)
+{
+	return get_u64(obj, where, key, out, err);
+}
+
+int snapshot_read_partition_id(json_t *obj, const char *where, const char *key,
+			       uint64_t *out, struct hvdb_snapshot_error *err)
+{
+	return get_partition_id(obj, where, key, false, out, err);
+}
+
+int snapshot_read_u32(json_t *obj, const char *where, const char *key,
+		      uint32_t min, uint32_t max, uint32_t *out,
+		      struct hvdb_snapshot_error *err)
+{
+	return get_u32(obj, where, key, min, max, out, err);
+}
+
+int snapshot_read_object(json_t *obj, const char *where,
+			 const char *const *keys, size_t nkeys,
+			 struct hvdb_snapshot_error *err)
+{
+	return check_object(obj, where, keys, nkeys, err);
 }

@@ -12,6 +12,7 @@
 
 #include "port.h"
 #include "snapshot.h"
+#include "snapshot_dialect.h"
 #include "snapshot_read.h"
 
 struct build {
@@ -241,7 +242,11 @@ static int build(const struct snapshot_plan *plan,
 	if (ret == 0)
 		ret = build_ports(&b);
 	if (ret == 0)
+		ret = snapshot_dialect_build(b.hv, plan, err);
+	if (ret == 0)
 		ret = build_live_connections(&b);
+	if (ret == 0)
+		ret = snapshot_dialect_hooks(b.hv, ops, opaque, err);
 	if (ret) {
 		hvdb_destroy(b.hv);
 		return ret;
@@ -266,7 +271,8 @@ int hvdb_snapshot_restore(const char *json, size_t len,
 		return ret;
 	ret = 0;
 	/* A hook's effects are the VMM's: let only a good document reach it. */
-	if (ops && (ops->partition_restored || ops->port_restored)) {
+	if (ops && (ops->partition_restored || ops->port_restored ||
+		    ops->doorbell_restored)) {
 		ret = build(&plan, NULL, NULL, &dry, err);
 		if (ret == 0)
 			hvdb_destroy(dry);

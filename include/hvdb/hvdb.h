@@ -119,7 +119,34 @@ typedef uint64_t hvdb_gpa_t;
 	  "partition id, VP count, GPA width or RAM range is invalid")         \
 	X(OUT_OF_MEMORY, "out-of-memory", "an allocation failed")              \
 	X(BACKEND_FAILURE, "backend-failure",                                  \
-	  "the backend could not attach the trigger")
+	  "the backend could not attach the trigger")                          \
+	X(BAD_FLAGS, "bad-flags",                                              \
+	  "ioeventfd flags has bits outside DATAMATCH, PIO and DEASSIGN")      \
+	X(RSVD_NONZERO, "rsvd-nonzero", "ioeventfd rsvd bytes are not zero")   \
+	X(PIO, "pio",                                                          \
+	  "port I/O ioeventfds are refused: Hyper-V doorbells are memory "     \
+	  "writes")                                                            \
+	X(BAD_FD, "bad-fd", "fd is not an open file descriptor")               \
+	X(NOT_EVENTFD, "not-eventfd", "fd is open but not an eventfd")         \
+	X(NO_SUCH_IOEVENTFD, "no-such-ioeventfd",                              \
+	  "no ioeventfd of the partition has this eventfd and match data")     \
+	X(BAD_LEN, "bad-len", "ioeventfd len is not 0, 1, 2, 4 or 8")          \
+	X(ADDR_WRAPS, "addr-wraps", "addr + len wraps past 2^64")              \
+	X(IOEVENTFD_EXISTS, "ioeventfd-exists",                                \
+	  "an ioeventfd of the partition has this addr and len and could "     \
+	  "match the same value")                                              \
+	X(NO_FREE_ID, "no-free-id", "every doorbell id 1..0xFFFFFF is taken")  \
+	X(BAD_LENGTH, "bad-length",                                            \
+	  "MatchOnLength is set and Length is not 1, 2, 4 or 8")               \
+	X(BAD_MODE, "bad-mode",                                                \
+	  "MatchOnLength is clear but Length or MatchOnValue is set")          \
+	X(VALUE_WITHOUT_MATCH, "value-without-match",                          \
+	  "Value is not zero but MatchOnValue is clear")                       \
+	X(WHP_CONFLICT, "whp-conflict",                                        \
+	  "a connection at this GPA is not a same-length doorbell with "       \
+	  "another value")                                                     \
+	X(NO_SUCH_DOORBELL, "no-such-doorbell",                                \
+	  "no WHP doorbell of the partition has this match data")
 
 #define HVDB_REASON_ENUM_(e, name, msg) HVDB_REASON_##e,
 enum hvdb_reason { HVDB_REASONS(HVDB_REASON_ENUM_) HVDB_REASON_MAX };

@@ -147,6 +147,41 @@ typedef struct {
 	uint32_t Reserved;
 } HV_INPUT_DELETE_PORT;
 
+/* Linux mshv (include/uapi/linux/mshv.h): the MSHV_IOEVENTFD argument.
+ * SPEC §7.1. flags bits: */
+#define MSHV_IOEVENTFD_BIT_DATAMATCH 0
+#define MSHV_IOEVENTFD_BIT_PIO 1
+#define MSHV_IOEVENTFD_BIT_DEASSIGN 2
+#define MSHV_IOEVENTFD_FLAG_DATAMATCH (1u << MSHV_IOEVENTFD_BIT_DATAMATCH)
+#define MSHV_IOEVENTFD_FLAG_PIO (1u << MSHV_IOEVENTFD_BIT_PIO)
+#define MSHV_IOEVENTFD_FLAG_DEASSIGN (1u << MSHV_IOEVENTFD_BIT_DEASSIGN)
+#define MSHV_IOEVENTFD_VALID_FLAG_MASK 0x7u
+
+struct mshv_user_ioeventfd {
+	uint64_t datamatch; /* IN, the value when DATAMATCH */
+	uint64_t addr;	    /* IN, guest physical address */
+	uint32_t len;	    /* IN, 0 (any length), 1, 2, 4 or 8 */
+	int32_t fd;	    /* IN, an eventfd */
+	uint32_t flags;	    /* IN, MSHV_IOEVENTFD_FLAG_* */
+	uint8_t rsvd[4];    /* IN, must be 0 */
+};
+
+/* WHP (WinHvPlatformDefs.h): the match data of
+ * WHvRegisterPartitionDoorbellEvent. SPEC §7.2. Windows declares the last
+ * word as bit-fields (MatchOnValue : 1, MatchOnLength : 1, Reserved : 30);
+ * here it is one u32 with these bits, whose layout C fixes. */
+#define WHV_DOORBELL_MATCH_ON_VALUE 0x1u
+#define WHV_DOORBELL_MATCH_ON_LENGTH 0x2u
+#define WHV_DOORBELL_MATCH_RESERVED_MASK 0xFFFFFFFCu
+#define WHV_DOORBELL_MATCH_RESERVED_SHIFT 2
+
+typedef struct {
+	uint64_t GuestAddress; /* IN */
+	uint64_t Value;	       /* IN, 0 unless MatchOnValue */
+	uint32_t Length;       /* IN, 1/2/4/8 with MatchOnLength, else 0 */
+	uint32_t MatchFlags;   /* IN, WHV_DOORBELL_MATCH_* */
+} WHV_DOORBELL_MATCH_DATA;
+
 #define HVDB_OFFSET_IS(t, f, o)                                             \
 	HVDB_STATIC_ASSERT(__builtin_offsetof(t, f) == (o), #t "." #f " at" \
 							       " " #o)
@@ -198,6 +233,20 @@ HVDB_SIZE_IS(HV_INPUT_DELETE_PORT, 16);
 HVDB_OFFSET_IS(HV_INPUT_DELETE_PORT, PortPartition, 0);
 HVDB_OFFSET_IS(HV_INPUT_DELETE_PORT, PortId, 8);
 HVDB_OFFSET_IS(HV_INPUT_DELETE_PORT, Reserved, 12);
+
+HVDB_SIZE_IS(struct mshv_user_ioeventfd, 32);
+HVDB_OFFSET_IS(struct mshv_user_ioeventfd, datamatch, 0);
+HVDB_OFFSET_IS(struct mshv_user_ioeventfd, addr, 8);
+HVDB_OFFSET_IS(struct mshv_user_ioeventfd, len, 16);
+HVDB_OFFSET_IS(struct mshv_user_ioeventfd, fd, 20);
+HVDB_OFFSET_IS(struct mshv_user_ioeventfd, flags, 24);
+HVDB_OFFSET_IS(struct mshv_user_ioeventfd, rsvd, 28);
+
+HVDB_SIZE_IS(WHV_DOORBELL_MATCH_DATA, 24);
+HVDB_OFFSET_IS(WHV_DOORBELL_MATCH_DATA, GuestAddress, 0);
+HVDB_OFFSET_IS(WHV_DOORBELL_MATCH_DATA, Value, 8);
+HVDB_OFFSET_IS(WHV_DOORBELL_MATCH_DATA, Length, 16);
+HVDB_OFFSET_IS(WHV_DOORBELL_MATCH_DATA, MatchFlags, 20);
 
 #ifdef __cplusplus
 }

@@ -54,6 +54,9 @@ extern "C" {
 #define HVDB_SNAPSHOT_VERSION 1
 #define HVDB_SNAPSHOT_MESSAGE_MAX 192
 
+/* A registration of a client dialect (<hvdb/dialect.h>). */
+struct hvdb_doorbell_desc;
+
 /* Why a snapshot call failed. (code) is the -errno it returned:
  *  -EBADMSG          not a JSON document: truncated or corrupted
  *  -EPROTONOSUPPORT  not an hvdoorbell snapshot, or a version other than
@@ -96,6 +99,12 @@ struct hvdb_snapshot_restore_ops {
 	 * connection: e.g. hvdb_port_set_eventfd(). May be NULL. */
 	int (*port_restored)(void *opaque, struct hvdb *hv,
 			     const struct hvdb_port_desc *d);
+	/* After every port and connection, for each client-dialect
+	 * registration (<hvdb/dialect.h>) in id order: (d->eventfd) is the
+	 * eventfd the restore made for its group (dup it to keep it). May
+	 * be NULL. */
+	int (*doorbell_restored)(void *opaque, struct hvdb *hv,
+				 const struct hvdb_doorbell_desc *d);
 };
 
 /* Builds a new hypervisor from the snapshot document (json) of (len) bytes

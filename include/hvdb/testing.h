@@ -23,7 +23,9 @@ extern "C" {
 	X(ALLOC_CONNECTION, "alloc-connection")                                \
 	X(BACKEND_ATTACH, "backend-attach")                                    \
 	X(BACKEND, "backend")                                                  \
-	X(ALLOC_INDEX, "alloc-index")
+	X(ALLOC_INDEX, "alloc-index")                                          \
+	X(ALLOC_DOORBELL, "alloc-doorbell")                                    \
+	X(DOORBELL_EVENTFD, "doorbell-eventfd")
 
 #define HVDB_FAULT_ENUM_(e, name) HVDB_FAULT_##e,
 enum hvdb_fault_site { HVDB_FAULT_SITES(HVDB_FAULT_ENUM_) HVDB_FAULT_MAX };
@@ -47,6 +49,12 @@ HVDB_API uint64_t hvdb_fault_count(struct hvdb *hv);
 /* Called at every fault point (by libhvdb, and by backends for their own
  * sites): counts it, and returns true when this one must fail. */
 HVDB_API bool hvdb_fault_hit(struct hvdb *hv, enum hvdb_fault_site site);
+
+/* Client dialects (<hvdb/dialect.h>): new registrations take doorbell ids
+ * up to (max) only, so -ENOSPC / no-free-id can be reached without 2^24
+ * registrations. Live ones above it stay. 0, or -EINVAL when (max) is 0
+ * or above 0xFFFFFF. Takes the dialect lock. */
+HVDB_API int hvdb_doorbell_set_id_limit(struct hvdb *hv, uint32_t max);
 
 #ifdef __cplusplus
 }

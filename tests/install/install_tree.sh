@@ -24,6 +24,7 @@ for f in "$libdir/libhvdb.so.$version" "$libdir/libhvdb.so.$major" \
 	"$libdir/cmake/hvdb/hvdbConfigVersion.cmake" \
 	"$libdir/cmake/hvdb/hvdbTargets.cmake" \
 	"$prefix/include/hvdb/hvdb.h" "$prefix/include/hvdb/hvdef.h" \
+	"$prefix/include/hvdb/dialect.h" \
 	"$prefix/bin/hvdb" "$prefix/share/man/man1/hvdb.1" \
 	"$prefix/share/man/man3/libhvdb.3" \
 	"$prefix/share/bash-completion/completions/hvdb"; do

@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <hvdb/dialect.h>
+
 #include "state_digest.h"
 
 static void put(struct state_digest *d, const void *p, size_t n)
@@ -89,12 +91,32 @@ static int put_connection(void *opaque, const struct hvdb_connection_desc *c)
 	return 0;
 }
 
+/* A client-dialect registration (SPEC §7): a refused call must not leave
+ * one behind, nor hold its id. */
+static int put_doorbell(void *opaque, const struct hvdb_doorbell_desc *b)
+{
+	struct state_digest *d = opaque;
+	bool io = b->dialect == HVDB_DIALECT_IOEVENTFD;
+
+	put64(d, 'D');
+	put64(d, b->dialect);
+	put64(d, b->partition);
+	put64(d, b->id);
+	put64(d, io ? b->ioeventfd.addr : b->whp.GuestAddress);
+	put64(d, io ? b->ioeventfd.datamatch : b->whp.Value);
+	put64(d, io ? b->ioeventfd.len : b->whp.Length);
+	put64(d, io ? b->ioeventfd.flags : b->whp.MatchFlags);
+	put64(d, b->eventfd_group);
+	return 0;
+}
+
 bool state_digest_take(struct hvdb *hv, struct state_digest *d)
 {
 	memset(d, 0, sizeof(*d));
 	if (hvdb_partition_foreach(hv, put_partition, d) ||
 	    hvdb_port_foreach(hv, put_port, d) ||
-	    hvdb_connection_foreach(hv, put_connection, d))
+	    hvdb_connection_foreach(hv, put_connection, d) ||
+	    hvdb_doorbell_foreach(hv, put_doorbell, d))
 		d->failed = true;
 	return !d->failed;
 }

@@ -410,6 +410,22 @@ static int digest_connection(void *opaque, const struct hvdb_connection_desc *d)
 	return 0;
 }
 
+static int digest_doorbell(void *opaque, const struct hvdb_doorbell_desc *d)
+{
+	FILE *f = opaque;
+	bool io = d->dialect == HVDB_DIALECT_IOEVENTFD;
+
+	fprintf(f,
+		"doorbell %s %" PRIu64 ":%u gpa=0x%" PRIx64 " value=0x%" PRIx64
+		" len=%u flags=0x%x eventfd-group=%u\n",
+		io ? "ioeventfd" : "whp", d->partition, d->id,
+		io ? d->ioeventfd.addr : d->whp.GuestAddress,
+		io ? d->ioeventfd.datamatch : d->whp.Value,
+		io ? d->ioeventfd.len : d->whp.Length,
+		io ? d->ioeventfd.flags : d->whp.MatchFlags, d->eventfd_group);
+	return 0;
+}
+
 char *state_digest(struct hvdb *hv)
 {
 	char *text = NULL;
@@ -425,6 +441,8 @@ char *state_digest(struct hvdb *hv)
 	fprintf(f, "ports rc=%d\n", hvdb_port_foreach(hv, digest_port, f));
 	fprintf(f, "connections rc=%d\n",
 		hvdb_connection_foreach(hv, digest_connection, f));
+	fprintf(f, "doorbells rc=%d\n",
+		hvdb_doorbell_foreach(hv, digest_doorbell, f));
 	fclose(f);
 	return text;
 }

@@ -31,6 +31,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <hvdb/dialect.h>
 #include <hvdb/hvdb.h>
 #include <hvdb/backend.h>
 #include <hvdb/snapshot.h>

@@ -1,0 +1,499 @@
+/* dialect.c - the registrations both client dialects share (SPEC §7):
+ * records, the lowest-free doorbell id, eventfd identity, and the SPEC §3
+ * calls that make and unmake one doorbell.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/kcmp.h>
+
+#include "dialect.h"
+#include "hv.h"
+#include "partition.h"
+#include "port.h"
+#include "reason.h"
+
+int dialect_init(struct hvdb *hv)
+{
+	struct dialect_state *d = &hv->dialects;
+
+	memset(d, 0, sizeof(*d));
+	d->hint = 1;
+	d->id_max = HVDB_DOORBELL_ID_MAX;
+	return pthread_mutex_init(&d->lock, NULL) ? -ENOMEM : 0;
+}
+
+void dialect_fini(struct hvdb *hv)
+{
+	struct dialect_state *d = &hv->dialects;
+
+	for (uint32_t i = 0; i < d->cap; i++) {
+		if (!d->by_id[i])
+			continue;
+		/* Nothing can be writing: hvdb_destroy's contract. */
+		(void)close(d->by_id[i]->eventfd);
+		free(d->by_id[i]);
+	}
+	free(d->by_id);
+	pthread_mutex_destroy(&d->lock);
+}
+
+void dialect_lock(struct hvdb *hv)
+{
+	pthread_mutex_lock(&hv->dialects.lock);
+}
+
+void dialect_unlock(struct hvdb *hv)
+{
+	pthread_mutex_unlock(&hv->dialects.lock);
+}
+
+/* ---- eventfds ---- */
+
+/* The "eventfd-id" line of /proc/self/fdinfo/FD (Linux >= 5.13), or -1. */
+static long long fdinfo_eventfd_id(int fd)
+{
+	char path[64], line[128];
+	long long id = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "eventfd-id: %lld", &id) == 1)
+			break;
+	fclose(f);
+	return id;
+}
+
+int dialect_eventfd_cmp(int a, int b, int *err)
+{
+	pid_t pid = getpid();
+	long long x, y;
+	long r;
+
+	*err = 0;
+	/* kcmp orders the kernel's struct file pointers: 0 equal, 1 less,
+	 * 2 greater. */
+	r = syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b);
+	if (r == 0 || r == 1 || r == 2)
+		return r == 0 ? 0 : r == 1 ? -1 : 1;
+	if (r < 0 && errno == EBADF) {
+		*err = -EBADF;
+		return 0;
+	}
+	/* No kcmp (seccomp, CONFIG_KCMP off): every eventfd has an id. */
+	x = fdinfo_eventfd_id(a);
+	y = fdinfo_eventfd_id(b);
+	if (x < 0 || y < 0) {
+		*err = -ENOSYS;
+		return 0;
+	}
+	return (x > y) - (x < y);
+}
+
+int hvdb_eventfd_same(int a, int b)
+{
+	int err;
+	int cmp;
+
+	if (fcntl(a, F_GETFD) < 0 || fcntl(b, F_GETFD) < 0)
+		return -EBADF;
+	cmp = dialect_eventfd_cmp(a, b, &err);
+	return err ? err : cmp == 0;
+}
+
+enum hvdb_reason dialect_check_eventfd(int fd)
+{
+	char path[64], target[64];
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return HVDB_REASON_BAD_FD;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		/* No /proc: an anonymous inode (no file type bits) is the
+		 * most that can be told. */
+		return (st.st_mode & S_IFMT) == 0 ? HVDB_REASON_NONE
+						  : HVDB_REASON_NOT_EVENTFD;
+	target[n] = '\0';
+	return strcmp(target, "anon_inode:[eventfd]") ? HVDB_REASON_NOT_EVENTFD
+						      : HVDB_REASON_NONE;
+}
+
+/* ---- ids and records ---- */
+
+static bool id_held(const struct dialect_state *d, uint32_t id)
+{
+	return id < d->cap && d->by_id[id];
+}
+
+/* The lowest id that is neither held nor a live root port (SPEC §7), or
+ * 0 when none is free. Under the dialect lock. */
+static uint32_t id_lowest_free(struct hvdb *hv)
+{
+	struct dialect_state *d = &hv->dialects;
+	uint32_t id;
+	bool port;
+
+	while (id_held(d, d->hint))
+		d->hint++;
+	for (id = d->hint; id <= d->id_max; id++) {
+		if (id_held(d, id))
+			continue;
+		hv_lock(hv);
+		port = port_find(hv, id) != NULL;
+		hv_unlock(hv);
+		if (!port)
+			return id;
+	}
+	return 0;
+}
+
+int hvdb_doorbell_set_id_limit(struct hvdb *hv, uint32_t max)
+{
+	if (max == 0 || max > HVDB_DOORBELL_ID_MAX)
+		return -EINVAL;
+	dialect_lock(hv);
+	hv->dialects.id_max = max;
+	dialect_unlock(hv);
+	return 0;
+}
+
+/* Room for id (id) in by_id. 0 or -ENOMEM. */
+static int id_reserve(struct hvdb *hv, uint32_t id)
+{
+	struct dialect_state *d = &hv->dialects;
+	struct dialect_record **grown;
+	uint32_t cap = d->cap ? d->cap : 64;
+
+	if (id < d->cap)
+		return 0;
+	while (cap <= id)
+		cap *= 2;
+	grown = realloc(d->by_id, cap * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	memset(grown + d->cap, 0, (cap - d->cap) * sizeof(*grown));
+	d->by_id = grown;
+	d->cap = cap;
+	return 0;
+}
+
+static void record_insert(struct hvdb *hv, struct dialect_record *rec)
+{
+	hv->dialects.by_id[rec->id] = rec;
+	hv->dialects.count++;
+}
+
+static void record_remove(struct hvdb *hv, struct dialect_record *rec)
+{
+	struct dialect_state *d = &hv->dialects;
+
+	d->by_id[rec->id] = NULL;
+	d->count--;
+	if (rec->id < d->hint)
+		d->hint = rec->id;
+}
+
+struct dialect_record *
+dialect_find(struct hvdb *hv, enum hvdb_dialect dialect, uint64_t partition,
+	     bool (*pred)(const struct dialect_record *rec, const void *arg),
+	     const void *arg)
+{
+	struct dialect_state *d = &hv->dialects;
+
+	for (uint32_t i = 0; i < d->cap; i++) {
+		struct dialect_record *rec = d->by_id[i];
+
+		if (rec && rec->dialect == dialect &&
+		    rec->partition == partition && pred(rec, arg))
+			return rec;
+	}
+	return NULL;
+}
+
+/* ---- making and unmaking a doorbell ---- */
+
+bool dialect_partition_known(struct hvdb *hv, uint64_t partition)
+{
+	if (partition == 0 || partition == HVDB_ROOT_PARTITION_ID ||
+	    partition == HV_PARTITION_ID_SELF)
+		return false;
+	return hvdb_partition_exists(hv, partition);
+}
+
+/* F_DUPFD_CLOEXEC at the doorbell-eventfd fault point: the fd, or -1. */
+static int eventfd_dup(struct hvdb *hv, int fd)
+{
+	if (hvdb_fault_hit(hv, HVDB_FAULT_DOORBELL_EVENTFD))
+		return -1;
+	return fcntl(fd, F_DUPFD_CLOEXEC, 0);
+}
+
+static void port_delete_quietly(struct hvdb *hv, uint32_t id)
+{
+	HV_INPUT_DELETE_PORT del = { .PortPartition = HVDB_ROOT_PARTITION_ID,
+				     .PortId = id };
+
+	/* SPEC §7: unregistering ignores the result (a raw delete-port may
+	 * have been first). */
+	(void)hvdb_port_delete(hv, HVDB_ROOT_PARTITION_ID, &del, NULL);
+}
+
+HV_STATUS dialect_register(struct hvdb *hv, const struct dialect_request *req,
+			   uint32_t *id, enum hvdb_reason *reason)
+{
+	const uint64_t partition = req->rec.partition;
+	HV_INPUT_CREATE_PORT create = {
+		.PortPartition = HVDB_ROOT_PARTITION_ID,
+		.ConnectionPartition = partition,
+		.PortInfo.PortType = HvPortTypeDoorbell,
+		.PortInfo.DoorbellPortInfo.TargetSint =
+			HV_SYNIC_DOORBELL_SINT_INDEX,
+		.PortInfo.DoorbellPortInfo.TargetVp = HV_ANY_VP,
+	};
+	HV_INPUT_CONNECT_PORT connect = {
+		.ConnectionPartition = partition,
+		.PortPartition = HVDB_ROOT_PARTITION_ID,
+		.ConnectionInfo = req->info,
+	};
+	struct dialect_record *rec;
+	HV_STATUS status;
+
+	/* §7.1 6 / §7.2 6: the lowest free id */
+	create.PortId = id_lowest_free(hv);
+	if (create.PortId == 0)
+		return reason_refuse(reason, HV_STATUS_INSUFFICIENT_MEMORY,
+				     HVDB_REASON_NO_FREE_ID);
+	/* §7 common rules: "at the step that calls §3" */
+	if (!dialect_partition_known(hv, partition))
+		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
+				     HVDB_REASON_UNKNOWN_PARTITION);
+	rec = fault_zalloc(hv, HVDB_FAULT_ALLOC_DOORBELL, sizeof(*rec));
+	if (!rec || id_reserve(hv, create.PortId))
+		goto err_alloc;
+	*rec = req->rec;
+	rec->id = create.PortId;
+	rec->eventfd = eventfd_dup(hv, req->fd);
+	if (rec->eventfd < 0)
+		goto err_alloc;
+
+	status = hvdb_port_create(hv, HVDB_ROOT_PARTITION_ID, &create, reason);
+	if (status != HV_STATUS_SUCCESS)
+		goto err_create;
+	/* Before the connect, so a backend registers it (KVM_IOEVENTFD). */
+	(void)hvdb_port_set_eventfd(hv, rec->id, rec->eventfd); /* it exists */
+	connect.ConnectionId = rec->id;
+	connect.PortId = rec->id;
+	status =
+		hvdb_port_connect(hv, HVDB_ROOT_PARTITION_ID, &connect, reason);
+	if (status != HV_STATUS_SUCCESS)
+		goto err_connect;
+	record_insert(hv, rec);
+	*id = rec->id;
+	return HV_STATUS_SUCCESS;
+
+err_connect:
+	/* It never had a connection: no write can be signalling it. */
+	port_delete_quietly(hv, rec->id);
+err_create:
+	(void)close(rec->eventfd); /* ours, never used by anyone else */
+	free(rec);
+	return status;
+err_alloc:
+	free(rec);
+	return reason_refuse(reason, HV_STATUS_INSUFFICIENT_MEMORY,
+			     HVDB_REASON_OUT_OF_MEMORY);
+}
+
+void dialect_unregister(struct hvdb *hv, struct dialect_record *rec)
+{
+	HV_INPUT_DISCONNECT_PORT disconnect = {
+		.ConnectionPartition = rec->partition,
+		.ConnectionId = rec->id,
+		.Flags = HV_DISCONNECT_PORT_FLAG_IS_DOORBELL,
+	};
+
+	/* SPEC §7: both results ignored (raw calls may have been first) */
+	(void)hvdb_port_disconnect(hv, HVDB_ROOT_PARTITION_ID, &disconnect,
+				   NULL);
+	port_delete_quietly(hv, rec->id);
+	/* No write may still be signalling the eventfd when it closes. */
+	hvdb_synchronize(hv);
+	(void)close(rec->eventfd); /* our duplicate: nothing to report */
+	record_remove(hv, rec);
+	free(rec);
+}
+
+int dialect_restore_record(struct hvdb *hv, const struct dialect_record *rec)
+{
+	struct dialect_record *copy;
+
+	if (rec->id == 0 || rec->id > HVDB_DOORBELL_ID_MAX ||
+	    id_held(&hv->dialects, rec->id)) {
+		(void)close(rec->eventfd);
+		return -EINVAL;
+	}
+	copy = fault_zalloc(hv, HVDB_FAULT_ALLOC_DOORBELL, sizeof(*copy));
+	if (!copy || id_reserve(hv, rec->id)) {
+		free(copy);
+		(void)close(rec->eventfd);
+		return -ENOMEM;
+	}
+	*copy = *rec;
+	/* -ENOENT: its port was deleted by a raw call; nothing to signal */
+	(void)hvdb_port_set_eventfd(hv, rec->id, rec->eventfd);
+	record_insert(hv, copy);
+	return 0;
+}
+
+/* ---- introspection ---- */
+
+struct walk {
+	struct dialect_record **rec; /* by ascending id */
+	uint32_t *order;	     /* indexes of rec, by eventfd */
+	uint32_t *group;	     /* per rec */
+};
+
+static int by_eventfd(const void *a, const void *b, void *arg)
+{
+	struct dialect_record **rec = arg;
+	int err;
+	int cmp = dialect_eventfd_cmp(rec[*(const uint32_t *)a]->eventfd,
+				      rec[*(const uint32_t *)b]->eventfd, &err);
+
+	/* Uncomparable: every eventfd its own group, in id order. */
+	if (err)
+		return (*(const uint32_t *)a > *(const uint32_t *)b) -
+		       (*(const uint32_t *)a < *(const uint32_t *)b);
+	return cmp;
+}
+
+/* Numbers the eventfd groups by first appearance in id order: sorted by
+ * open file description, each group is one run of (order). */
+static void number_groups(struct walk *w, uint32_t n)
+{
+	uint32_t i, j, k, next = 0;
+
+	qsort_r(w->order, n, sizeof(*w->order), by_eventfd, w->rec);
+	/* First, each record's group leader: the lowest index of its run. */
+	for (i = 0; i < n; i = j) {
+		uint32_t lead = w->order[i];
+
+		for (j = i + 1; j < n && by_eventfd(&w->order[i], &w->order[j],
+						    w->rec) == 0;
+		     j++)
+			if (w->order[j] < lead)
+				lead = w->order[j];
+		for (k = i; k < j; k++)
+			w->group[w->order[k]] = lead;
+	}
+	/* Then leaders get 0, 1, 2... in id order ((order) now maps a
+	 * leader to its number), and the others their leader's number. */
+	for (i = 0; i < n; i++) {
+		if (w->group[i] == i)
+			w->order[i] = next++;
+		w->group[i] = w->order[w->group[i]];
+	}
+}
+
+int dialect_foreach_locked(struct hvdb *hv,
+			   int (*fn)(void *opaque,
+				     const struct hvdb_doorbell_desc *),
+			   void *opaque)
+{
+	struct dialect_state *d = &hv->dialects;
+	struct hvdb_doorbell_desc desc;
+	struct walk w = { 0 };
+	uint32_t n = 0;
+	int ret = 0;
+
+	if (d->count) {
+		w.rec = malloc(d->count * sizeof(*w.rec));
+		w.order = malloc(d->count * sizeof(*w.order));
+		w.group = malloc(d->count * sizeof(*w.group));
+		if (!w.rec || !w.order || !w.group) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (uint32_t i = 0; i < d->cap && n < d->count; i++)
+		if (d->by_id[i]) {
+			w.order[n] = n;
+			w.rec[n++] = d->by_id[i];
+		}
+	number_groups(&w, n);
+	for (uint32_t i = 0; i < n && ret == 0; i++) {
+		dialect_describe(w.rec[i], w.group[i], &desc);
+		ret = fn(opaque, &desc);
+	}
+out:
+	free(w.rec);
+	free(w.order);
+	free(w.group);
+	return ret;
+}
+
+int hvdb_doorbell_foreach(struct hvdb *hv,
+			  int (*fn)(void *opaque,
+				    const struct hvdb_doorbell_desc *),
+			  void *opaque)
+{
+	int ret;
+
+	dialect_lock(hv);
+	ret = dialect_foreach_locked(hv, fn, opaque);
+	dialect_unlock(hv);
+	return ret;
+}
+
+/* ---- shared pieces of the two dialects ---- */
+
+void dialect_conninfo(HV_CONNECTION_INFO *info, hvdb_gpa_t gpa, uint32_t width,
+		      bool any_value, uint64_t value)
+{
+	/* width 0, 1, 2, 4, 8 -> size code 0, 1, 2, 3, 4 */
+	uint64_t flags = width ? (uint64_t)__builtin_ctz(width) + 1 : 0;
+
+	memset(info, 0, sizeof(*info));
+	info->PortType = HvPortTypeDoorbell;
+	info->DoorbellConnectionInfo.GuestPhysicalAddress = gpa;
+	info->DoorbellConnectionInfo.TriggerValue = any_value ? 0 : value;
+	info->DoorbellConnectionInfo.Flags =
+		any_value ? flags | HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE : flags;
+}
+
+bool dialect_width_ok(uint64_t width, bool allow_zero)
+{
+	return (width == 0 && allow_zero) || width == 1 || width == 2 ||
+	       width == 4 || width == 8;
+}
+
+void dialect_describe(const struct dialect_record *rec, uint32_t group,
+		      struct hvdb_doorbell_desc *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->dialect = rec->dialect;
+	d->partition = rec->partition;
+	d->id = rec->id;
+	if (rec->dialect == HVDB_DIALECT_IOEVENTFD) {
+		d->ioeventfd = rec->ioeventfd;
+		d->ioeventfd.fd = rec->eventfd;
+	} else {
+		d->whp = rec->whp;
+	}
+	d->eventfd = rec->eventfd;
+	d->eventfd_group = group;
+}

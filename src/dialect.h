@@ -1,0 +1,108 @@
+/* dialect.h - what the two client dialects (SPEC §7) share: their
+ * records, the doorbell id policy, eventfds, and the SPEC §3 calls that
+ * make and unmake a doorbell. ioeventfd.c and whp.c hold each dialect's
+ * own checks and result codes. */
+#ifndef HVDB_DIALECT_PRIV_H
+#define HVDB_DIALECT_PRIV_H
+
+#include <pthread.h>
+
+#include <hvdb/dialect.h>
+
+struct hvdb;
+
+/* One live registration: its identity is the match data as registered
+ * (STYLE 10), its doorbell is port (id) + connection (id) of (partition). */
+struct dialect_record {
+	enum hvdb_dialect dialect;
+	uint64_t partition;
+	uint32_t id;
+	union {
+		struct mshv_user_ioeventfd ioeventfd; /* .fd unused */
+		WHV_DOORBELL_MATCH_DATA whp;
+	};
+	int eventfd; /* our own duplicate, signalled by the port */
+};
+
+/* Embedded in struct hvdb. Every field is under (lock). */
+struct dialect_state {
+	pthread_mutex_t lock;	       /* taken before hv->lock, never after */
+	struct dialect_record **by_id; /* [id]: the record holding id */
+	uint32_t cap;		       /* entries of by_id */
+	uint32_t hint;		       /* no id below it is free of records */
+	uint32_t count;		       /* live records */
+	uint32_t id_max;	       /* HVDB_DOORBELL_ID_MAX, or a test cap */
+};
+
+int dialect_init(struct hvdb *hv);
+/* Closes every record's eventfd and frees them; only from hvdb_destroy,
+ * after the connections and ports are gone. */
+void dialect_fini(struct hvdb *hv);
+
+void dialect_lock(struct hvdb *hv);
+void dialect_unlock(struct hvdb *hv);
+
+/* SPEC §7 "the same eventfd" and the fd checks of §7.1 step 3: NONE,
+ * BAD_FD (not open) or NOT_EVENTFD. */
+enum hvdb_reason dialect_check_eventfd(int fd);
+/* <0, 0, >0: an order of open file descriptions (0: the same one); sets
+ * *err to -errno when the system cannot compare them. */
+int dialect_eventfd_cmp(int a, int b, int *err);
+
+/* What a register asks for, checks passed: (rec) is the identity (its
+ * id and eventfd are filled in by dialect_register). */
+struct dialect_request {
+	struct dialect_record rec;
+	HV_CONNECTION_INFO info; /* what ConnectPort gets */
+	int fd;			 /* the caller's eventfd */
+};
+
+/* SPEC §7.1 step 6 / §7.2 step 6: allocate the lowest free id (none:
+ * INSUFFICIENT_MEMORY no-free-id), check the partition (unknown:
+ * INVALID_PARTITION_ID unknown-partition), duplicate the eventfd, then
+ * CreatePort and ConnectPort as the root. Returns their HV_STATUS and
+ * reason; on success the record is live and *id is its id. On failure
+ * nothing is left: no port, id, record or fd. Under the dialect lock. */
+HV_STATUS dialect_register(struct hvdb *hv, const struct dialect_request *req,
+			   uint32_t *id, enum hvdb_reason *reason);
+
+/* Unregisters (rec): DisconnectPort (IsDoorbell) and DeletePort, results
+ * ignored (SPEC §7 common rules), waits for running writes, closes its
+ * eventfd, frees its id and the record. Under the dialect lock. */
+void dialect_unregister(struct hvdb *hv, struct dialect_record *rec);
+
+/* The first live record of (dialect) and (partition) that (pred) accepts,
+ * by ascending id, or NULL. Under the dialect lock. */
+struct dialect_record *
+dialect_find(struct hvdb *hv, enum hvdb_dialect dialect, uint64_t partition,
+	     bool (*pred)(const struct dialect_record *rec, const void *arg),
+	     const void *arg);
+
+/* SPEC §7 common rules: (partition) is a guest partition that exists
+ * (not 0, 1 or HV_PARTITION_ID_SELF). */
+bool dialect_partition_known(struct hvdb *hv, uint64_t partition);
+
+/* The HV_CONNECTION_INFO of a doorbell at (gpa) of (width) bytes (0 =
+ * ANY), matching (value) or, when (any_value), every value. */
+void dialect_conninfo(HV_CONNECTION_INFO *info, hvdb_gpa_t gpa, uint32_t width,
+		      bool any_value, uint64_t value);
+
+/* Whether (width) is 1, 2, 4 or 8, (allow_zero) also 0. */
+bool dialect_width_ok(uint64_t width, bool allow_zero);
+
+/* Snapshot restore: makes (rec) live with its own id and eventfd (taken
+ * over: closed on failure too) and sets the eventfd on the live port of
+ * that id, if any. 0, -EINVAL (id out of range or held), -ENOMEM. */
+int dialect_restore_record(struct hvdb *hv, const struct dialect_record *rec);
+
+/* hvdb_doorbell_foreach, under the dialect lock the caller holds. */
+int dialect_foreach_locked(struct hvdb *hv,
+			   int (*fn)(void *opaque,
+				     const struct hvdb_doorbell_desc *),
+			   void *opaque);
+
+/* Fills (d) from (rec); (group) is its eventfd group. */
+void dialect_describe(const struct dialect_record *rec, uint32_t group,
+		      struct hvdb_doorbell_desc *d);
+
+#endif
