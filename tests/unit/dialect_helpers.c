@@ -143,6 +143,16 @@ static bool row_holds(const char *what, bool ok_result, const char *got,
 	return ok;
 }
 
+/* Fails the test when any of the (n) rows failed. */
+static void rows_done(size_t failed, size_t n, const char *file, int line)
+{
+	if (failed) {
+		print_error("%s:%d: %zu of %zu rows failed\n", file, line,
+			    failed, n);
+		_fail(file, line);
+	}
+}
+
 void run_io_cases_at(const struct io_case *cases, size_t n,
 		     void (*base)(struct dialect_env *e,
 				  struct mshv_user_ioeventfd *a),
@@ -173,11 +183,7 @@ void run_io_cases_at(const struct io_case *cases, size_t n,
 			failed++;
 		dialect_env_down(&e);
 	}
-	if (failed) {
-		print_error("%s:%d: %zu of %zu rows failed\n", file, line,
-			    failed, n);
-		_fail(file, line);
-	}
+	rows_done(failed, n, file, line);
 }
 
 void run_whp_cases_at(const struct whp_case *cases, size_t n,
@@ -215,9 +221,5 @@ void run_whp_cases_at(const struct whp_case *cases, size_t n,
 			failed++;
 		dialect_env_down(&e);
 	}
-	if (failed) {
-		print_error("%s:%d: %zu of %zu rows failed\n", file, line,
-			    failed, n);
-		_fail(file, line);
-	}
+	rows_done(failed, n, file, line);
 }
