@@ -40,11 +40,11 @@ for ex in software kvm-vmm; do
 	cp "examples/$ex/main.c" "examples/$ex/Makefile" \
 		"examples/$ex/CMakeLists.txt" "$src/"
 
-	step "$ex: make with pkg-config (libhvdb.so)"
+	step "$ex: make with pkg-config (shared libraries)"
 	PKG_CONFIG_PATH=$pcdir make -s -C "$src"
 	LD_LIBRARY_PATH=$libdir run_example "$ex" "$src/hvdb-$ex"
 
-	step "$ex: make STATIC=1 with pkg-config (libhvdb.a)"
+	step "$ex: make STATIC=1 with pkg-config (static libraries)"
 	make -s -C "$src" clean
 	PKG_CONFIG_PATH=$pcdir make -s -C "$src" STATIC=1
 	if ldd "$src/hvdb-$ex" | grep -q libhvdb; then
@@ -73,7 +73,9 @@ step "man pages"
 export MANPAGER=cat MANWIDTH=80
 man -l "$prefix/share/man/man1/hvdb.1" | grep -q '^NAME' || die "man -l hvdb.1"
 man -l "$prefix/share/man/man3/libhvdb.3" | grep -q '^NAME' || die "man -l libhvdb.3"
-for page in hvdb libhvdb; do
+man -l "$prefix/share/man/man3/libhvdb-kvm.3" | grep -q '^NAME' ||
+	die "man -l libhvdb-kvm.3"
+for page in hvdb libhvdb libhvdb-kvm; do
 	MANPATH=$prefix/share/man man "$page" >"$tmp/man" 2>&1 ||
 		die "MANPATH=$prefix/share/man man $page"
 	grep -q '^NAME' "$tmp/man" || die "man $page has no NAME section"

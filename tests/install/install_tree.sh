@@ -27,6 +27,7 @@ for f in "$libdir/libhvdb.so.$version" "$libdir/libhvdb.so.$major" \
 	"$prefix/include/hvdb/dialect.h" \
 	"$prefix/bin/hvdb" "$prefix/share/man/man1/hvdb.1" \
 	"$prefix/share/man/man3/libhvdb.3" \
+	"$prefix/share/man/man3/libhvdb-kvm.3" \
 	"$prefix/share/bash-completion/completions/hvdb"; do
 	[ -e "$f" ] || fail "missing $f"
 done
@@ -69,7 +70,8 @@ out=$("$prefix/bin/hvdb" --version)
 
 bash -n "$prefix/share/bash-completion/completions/hvdb" ||
 	fail "the bash completion does not parse"
-for page in "$prefix/share/man/man1/hvdb.1" "$prefix/share/man/man3/libhvdb.3"; do
+for page in "$prefix/share/man/man1/hvdb.1" "$prefix/share/man/man3/libhvdb.3" \
+	"$prefix/share/man/man3/libhvdb-kvm.3"; do
 	warn=$(groff -man -ww -z "$page" 2>&1) || fail "groff failed on $page"
 	[ -z "$warn" ] || fail "groff warns about $page: $warn"
 done
