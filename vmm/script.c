@@ -1,6 +1,7 @@
 /* script.c - scenarios on KVM: one VM per guest partition running the
  * built-in guest's store loop; every write a real store when it can be. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,30 @@ static int in_kernel(struct kvm_script *s, struct script_vm *sv, hvdb_gpa_t gpa,
 	return rc;
 }
 
+/* Empties the eventfd the store at (gpa) would signal in the kernel, if
+ * any: fires on the exit path signal it too, and one eventfd may serve
+ * many doorbells (SPEC §7.3 names, a port's connections), so only then
+ * is in_kernel()'s read the store's own signal. Those earlier signals were
+ * delivered when they happened; nothing is lost. */
+static void drain_target(struct kvm_script *s, struct script_vm *sv,
+			 hvdb_gpa_t gpa, unsigned len, uint64_t value)
+{
+	struct hvdb_kvm_connection c = { .size = sizeof(c) };
+	struct hvdb_write_outcome o;
+	struct pollfd p = { .events = POLLIN };
+	eventfd_t n;
+
+	if (hvdb_match_lookup(s->cfg.hv, sv->partition, gpa, len, value, &o) <=
+		    HVDB_WRITE_MISS ||
+	    hvdb_kvm_connection_get(sv->vm->kvm, o.connection_id, &c) < 0 ||
+	    c.path != HVDB_KVM_PATH_IOEVENTFD)
+		return;
+	p.fd = c.eventfd;
+	/* poll first: a caller's eventfd may be blocking */
+	if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN))
+		(void)eventfd_read(c.eventfd, &n); /* signals already counted */
+}
+
 int kvm_script_write(struct kvm_script *s, uint64_t partition, hvdb_gpa_t gpa,
 		     unsigned len, uint64_t value,
 		     struct hvdb_write_outcome *out, bool *injected)
@@ -283,6 +308,7 @@ int kvm_script_write(struct kvm_script *s, uint64_t partition, hvdb_gpa_t gpa,
 		return kvm_mmio_inject_write(sv->vcpu, gpa, len, value, out);
 	}
 	s->stats.stores++;
+	drain_target(s, sv, gpa, len, value);
 	before = sv->vcpu->mmio_writes;
 	sv->mb->cmd = GUEST_CMD_STORE;
 	sv->mb->gpa = gpa;
