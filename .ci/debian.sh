@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # CI: build the Debian packages (debian/) from a copy of the tree, check
-# what each holds, run lintian (errors fail), and build examples/software
+# what each holds, run lintian (errors fail), and build examples/
 # against the unpacked libhvdb-dev alone.
 #
 # DEB_BUILD_OPTIONS=nocheck: .ci/run has already run ctest on the same
@@ -38,6 +38,7 @@ if grep -q '^dpkg-gensymbols: warning: some .* symbols' "$tmp/build.log"; then
 	sed -n '/^--- debian\/.*symbols/,/^dpkg-gensymbols\|^dh_/p' "$tmp/build.log" | head -n 40
 fi
 ls "$tmp"/*.deb
+grep -E '^[0-9]+% tests passed' "$tmp/build.log" || echo "    (ctest not run: DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS)"
 
 step "contents (dpkg -c)"
 # Each package must hold these paths (regular expressions on dpkg -c).
@@ -55,26 +56,32 @@ multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 check_contents "$(deb libhvdb0)" "usr/lib/$multiarch/libhvdb\.so\.0" \
 	"usr/lib/$multiarch/libhvdb\.so\.0\.[0-9.]+" \
 	"usr/share/doc/libhvdb0/copyright"
+check_contents "$(deb libhvdb-kvm0)" "usr/lib/$multiarch/libhvdb-kvm\.so\.0" \
+	"usr/lib/$multiarch/libhvdb-kvm\.so\.0\.[0-9.]+"
 check_contents "$(deb libhvdb-dev)" "usr/include/hvdb/hvdb\.h" \
-	"usr/include/hvdb/hvdef\.h" "usr/lib/$multiarch/libhvdb\.so" \
+	"usr/include/hvdb/hvdef\.h" "usr/include/hvdb/kvm\.h" \
+	"usr/lib/$multiarch/libhvdb\.so" "usr/lib/$multiarch/libhvdb-kvm\.so" \
+	"usr/lib/$multiarch/libhvdb-kvm\.a" "usr/lib/$multiarch/pkgconfig/hvdb-kvm\.pc" \
 	"usr/lib/$multiarch/libhvdb\.a" "usr/lib/$multiarch/pkgconfig/hvdb\.pc" \
 	"usr/lib/$multiarch/cmake/hvdb/hvdbConfig\.cmake" \
 	"usr/lib/$multiarch/cmake/hvdb/hvdbTargets\.cmake" \
 	"usr/share/man/man3/libhvdb\.3\.gz"
 check_contents "$(deb hvdb)" "usr/bin/hvdb" "usr/share/man/man1/hvdb\.1\.gz" \
 	"usr/share/bash-completion/completions/hvdb"
-if dpkg -c "$(deb libhvdb0)" | grep -q '\.so -> \|\.a$\|/include/'; then
-	die "libhvdb0 holds development files"
-fi
+for p in libhvdb0 libhvdb-kvm0; do
+	if dpkg -c "$(deb $p)" | grep -q '\.so -> \|\.a$\|/include/'; then
+		die "$p holds development files"
+	fi
+done
 
 step "lintian"
 lintian --fail-on error --display-info --pedantic --info "$tmp"/*.changes | tee "$tmp/lintian.log" ||
 	die "lintian reports errors"
 echo "    lintian: $(grep -c '^E:' "$tmp/lintian.log" || true) errors, $(grep -c '^W:' "$tmp/lintian.log" || true) warnings , $(grep -c "^[IP]:" "$tmp/lintian.log" || true) info/pedantic (overridden tags not shown)"
 
-step "examples/ against the unpacked libhvdb-dev + libhvdb0"
+step "examples/ against the unpacked libhvdb-dev, libhvdb0, libhvdb-kvm0"
 root=$tmp/root
-for p in libhvdb-dev libhvdb0; do dpkg -x "$(deb $p)" "$root"; done
+for p in libhvdb-dev libhvdb0 libhvdb-kvm0; do dpkg -x "$(deb $p)" "$root"; done
 libdir=$root/usr/lib/$multiarch
 pcdir=$libdir/pkgconfig
 # hvdb.pc is relocatable (prefix from its own directory), so it points
@@ -83,7 +90,7 @@ cflags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags hvdb)
 case $cflags in *"$root"/*) ;; *) die "hvdb.pc --cflags is '$cflags', not under $root" ;; esac
 for ex in software kvm-vmm; do
 	mkdir "$tmp/$ex"
-	cp "examples/$ex/main.c" "examples/$ex/Makefile" "examples/$ex/CMakeLists.txt" "$tmp/$ex/"
+	cp "$tmp/hvdoorbell/examples/$ex/"{main.c,Makefile,CMakeLists.txt} "$tmp/$ex/"
 	echo "    $ex: make with pkg-config"
 	PKG_CONFIG_PATH=$pcdir make -s -C "$tmp/$ex"
 	ldd "$tmp/$ex/hvdb-$ex" | grep -q "=> $libdir/libhvdb.so.0" ||

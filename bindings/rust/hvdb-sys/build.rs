@@ -246,9 +246,82 @@ const HEADERS: &[&str] = &[
     "hvdb/hvdef.h",
     "hvdb/hvdb.h",
     "hvdb/backend.h",
+    "hvdb/introspect.h",
     "hvdb/snapshot.h",
     "hvdb/testing.h",
 ];
+
+/// With feature `kvm`: libhvdb-kvm (`<hvdb/kvm.h>`), its structs and
+/// constants.
+const KVM_LAYOUT: &[(&str, &str, &[&str])] = &[
+    (
+        "struct hvdb_kvm_memory_ops",
+        "hvdb_kvm_memory_ops",
+        &["set_page_readonly"],
+    ),
+    (
+        "struct hvdb_kvm_options",
+        "hvdb_kvm_options",
+        &[
+            "size",
+            "policy",
+            "offload_limit",
+            "debug",
+            "memory",
+            "memory_opaque",
+            "reserved",
+        ],
+    ),
+    (
+        "struct hvdb_kvm_stats",
+        "hvdb_kvm_stats",
+        &[
+            "size",
+            "offloaded",
+            "userspace",
+            "ioeventfds",
+            "ram_pages",
+            "reserved0",
+            "registrations",
+            "unregistrations",
+            "register_ns",
+            "unregister_ns",
+            "refused",
+            "exit_fires",
+            "exit_drops",
+            "exit_misses",
+            "offloaded_fires",
+            "offloaded_drops",
+        ],
+    ),
+    (
+        "struct hvdb_kvm_connection",
+        "hvdb_kvm_connection",
+        &[
+            "size",
+            "path",
+            "eventfd",
+            "ioeventfds",
+            "ram_page",
+            "port_deleted",
+            "offloaded_fires",
+            "offloaded_drops",
+        ],
+    ),
+    ("enum hvdb_kvm_policy", "hvdb_kvm_policy", &[]),
+    ("enum hvdb_kvm_path", "hvdb_kvm_path", &[]),
+];
+const KVM_CONSTANTS: &[&str] = &[
+    "HVDB_KVM_OFFLOAD_ALL",
+    "HVDB_KVM_OFFLOAD_NONE",
+    "HVDB_KVM_PATH_EXIT",
+    "HVDB_KVM_PATH_IOEVENTFD",
+    "HVDB_KVM_NO_LIMIT",
+];
+
+fn kvm() -> bool {
+    env::var_os("CARGO_FEATURE_KVM").is_some()
+}
 
 struct Lib {
     /// -I, -D... for the probe.
@@ -301,20 +374,27 @@ fn from_build_dir(build: &Path) -> Lib {
         .find_map(|l| l.strip_prefix("hvdoorbell_SOURCE_DIR:STATIC="))
         .unwrap_or_else(|| panic!("hvdb-sys: {} is not a build of hvdoorbell", build.display()));
     let include = PathBuf::from(source).join("include");
-    let archive = build.join("src/libhvdb.a");
-    if !archive.is_file() {
-        panic!(
-            "hvdb-sys: {} is missing: build the C library first \
-                (cmake --build {})",
-            archive.display(),
-            build.display()
-        );
+    // libhvdb-kvm first: it needs libhvdb.
+    let mut archives = vec![("src/libhvdb.a", "hvdb")];
+    if kvm() {
+        archives.insert(0, ("src/kvm/libhvdb-kvm.a", "hvdb-kvm"));
     }
-    println!("cargo:rerun-if-changed={}", archive.display());
-    println!("cargo:rustc-link-search=native={}", build.join("src").display());
-    println!("cargo:rustc-link-lib=static=hvdb");
+    for (file, name) in archives {
+        let archive = build.join(file);
+        if !archive.is_file() {
+            panic!(
+                "hvdb-sys: {} is missing: build the C library first \
+                    (cmake --build {})",
+                archive.display(),
+                build.display()
+            );
+        }
+        println!("cargo:rerun-if-changed={}", archive.display());
+        println!("cargo:rustc-link-search=native={}", archive.parent().unwrap().display());
+        println!("cargo:rustc-link-lib=static={name}");
+    }
     // What libhvdb.a needs at the final link (hvdb.pc's Requires.private).
-    emit_libs(&pkg_config(&["--libs", "liburcu-bp", "liburcu-cds", "jansson"]), None);
+    emit_libs(&pkg_config(&["--libs", "liburcu-bp", "liburcu-cds", "jansson"]), &[]);
     println!("cargo:rustc-link-lib=pthread");
     println!("cargo:root={}", build.display());
     Lib {
@@ -325,26 +405,27 @@ fn from_build_dir(build: &Path) -> Lib {
 
 /// An installed libhvdb, found with `pkg-config hvdb`.
 fn from_pkg_config() -> Lib {
-    let cflags = pkg_config(&["--cflags", "hvdb"]);
+    let modules: &[&str] = if kvm() { &["hvdb-kvm", "hvdb"] } else { &["hvdb"] };
+    let cflags = pkg_config(&[&["--cflags"], modules].concat());
     let static_ = env::var_os("HVDB_STATIC").is_some_and(|v| v != "0");
     let libs = if static_ {
-        pkg_config(&["--static", "--libs", "hvdb"])
+        pkg_config(&[&["--static", "--libs"], modules].concat())
     } else {
-        pkg_config(&["--libs", "hvdb"])
+        pkg_config(&[&["--libs"], modules].concat())
     };
-    emit_libs(&libs, if static_ { Some("hvdb") } else { None });
+    emit_libs(&libs, if static_ { &["hvdb-kvm", "hvdb"] } else { &[] });
     let include_dir = pkg_config(&["--variable=includedir", "hvdb"]).pop().map(PathBuf::from);
     Lib { cflags, include_dir }
 }
 
-/// Turns -L/-l flags into cargo directives; (static_lib) is linked
+/// Turns -L/-l flags into cargo directives; (static_libs) are linked
 /// statically, everything else dynamically.
-fn emit_libs(flags: &[String], static_lib: Option<&str>) {
+fn emit_libs(flags: &[String], static_libs: &[&str]) {
     for f in flags {
         if let Some(dir) = f.strip_prefix("-L") {
             println!("cargo:rustc-link-search=native={dir}");
         } else if let Some(name) = f.strip_prefix("-l") {
-            if Some(name) == static_lib {
+            if static_libs.contains(&name) {
                 println!("cargo:rustc-link-lib=static={name}");
             } else {
                 println!("cargo:rustc-link-lib={name}");
@@ -490,6 +571,12 @@ fn probe_source() -> String {
     for h in HEADERS {
         writeln!(c, "#if __has_include(<{h}>)\n#include <{h}>\n#endif").unwrap();
     }
+    let (kvm_layout, kvm_constants): (&[_], &[_]) = if kvm() {
+        c.push_str("#include <hvdb/kvm.h>\n");
+        (KVM_LAYOUT, KVM_CONSTANTS)
+    } else {
+        (&[], &[])
+    };
     c.push_str(
         r#"
 #define FIELD(t, rt, f) printf("field %s %s %zu %zu\n", rt, #f, \
@@ -500,7 +587,7 @@ int main(void)
 {
 "#,
     );
-    for (cty, rty, fields) in LAYOUT {
+    for (cty, rty, fields) in LAYOUT.iter().chain(kvm_layout) {
         writeln!(
             c,
             "\tprintf(\"size %s %zu %zu\\n\", \"{rty}\", sizeof({cty}), _Alignof({cty}));"
@@ -510,7 +597,7 @@ int main(void)
             writeln!(c, "\tFIELD({cty}, \"{rty}\", {f});").unwrap();
         }
     }
-    for k in CONSTANTS {
+    for k in CONSTANTS.iter().chain(kvm_constants) {
         writeln!(c, "\tprintf(\"const %s %llu\\n\", \"{k}\", (unsigned long long)({k}));").unwrap();
     }
     c.push_str("\tHVDB_REASONS(REASON)\n\tprintf(\"reason-max %d\\n\", (int)HVDB_REASON_MAX);\n");

@@ -1,5 +1,7 @@
 //! Raw FFI of libhvdb: `<hvdb/hvdef.h>` (the Hyper-V ABI of doorbell ports
-//! and connections) and `<hvdb/hvdb.h>` (the library).
+//! and connections), `<hvdb/hvdb.h>` (the library) with the headers split
+//! from it (`backend.h`, `introspect.h`, `snapshot.h`, `testing.h`), and,
+//! with the default feature `kvm`, `<hvdb/kvm.h>` (libhvdb-kvm).
 //!
 //! Names and layouts are the C ones. Every struct and every constant below
 //! is checked against the headers at build time: `build.rs` compiles a
@@ -455,6 +457,11 @@ extern "C" {
     /// C's `free()`, for the document `hvdb_snapshot_save()` returns.
     pub fn free(p: *mut c_void);
 }
+
+#[cfg(feature = "kvm")]
+mod kvm;
+#[cfg(feature = "kvm")]
+pub use kvm::*;
 
 /// Size of field `$($f).+` of `$t`, in a const context.
 #[doc(hidden)]

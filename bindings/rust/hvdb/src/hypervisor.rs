@@ -345,7 +345,7 @@ impl Hypervisor {
     }
 }
 
-fn write_result(rc: i32, out: &sys::hvdb_write_outcome) -> WriteResult {
+pub(crate) fn write_result(rc: i32, out: &sys::hvdb_write_outcome) -> WriteResult {
     match rc as sys::hvdb_write_result {
         sys::HVDB_WRITE_FIRE => WriteResult::Fired {
             port: out.port_id,

@@ -40,6 +40,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! With the default feature `kvm`, [`kvm::KvmBackend`] attaches a partition
+//! to a KVM VM through libhvdb-kvm: doorbells become in-kernel
+//! ioeventfds, the rest goes through [`kvm::KvmBackend::mmio_write`].
+//!
 //! Linking: `hvdb-sys` links the in-tree C build (`build/` of the
 //! repository, or `HVDB_BUILD_DIR`), else the installed library through
 //! `pkg-config hvdb`.
@@ -52,6 +56,8 @@
 mod conninfo;
 pub mod eventfd;
 mod hypervisor;
+#[cfg(feature = "kvm")]
+pub mod kvm;
 mod port;
 mod status;
 
@@ -75,4 +81,6 @@ const _: () = {
     send_sync::<Connection>();
     send_sync::<Status>();
     send_sync::<HvConnectionInfo>();
+    #[cfg(feature = "kvm")]
+    send_sync::<kvm::KvmBackend<'static>>();
 };
