@@ -177,7 +177,7 @@ const LAYOUT: &[(&str, &str, &[&str])] = &[
     (
         "struct hvdb_snapshot_restore_ops",
         "hvdb_snapshot_restore_ops",
-        &["partition_restored", "port_restored"],
+        &["partition_restored", "port_restored", "doorbell_restored"],
     ),
     ("enum hvdb_reason", "hvdb_reason", &[]),
     ("enum hvdb_write_result", "hvdb_write_result", &[]),
@@ -249,6 +249,7 @@ const HEADERS: &[&str] = &[
     "hvdb/introspect.h",
     "hvdb/snapshot.h",
     "hvdb/testing.h",
+    "hvdb/dialect.h",
 ];
 
 /// With feature `kvm`: libhvdb-kvm (`<hvdb/kvm.h>`), its structs and

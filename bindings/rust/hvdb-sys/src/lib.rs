@@ -319,6 +319,16 @@ pub struct hvdb_snapshot_restore_ops {
         Option<unsafe extern "C" fn(opaque: *mut c_void, hv: *mut hvdb, d: *const hvdb_partition_desc) -> c_int>,
     pub port_restored:
         Option<unsafe extern "C" fn(opaque: *mut c_void, hv: *mut hvdb, d: *const hvdb_port_desc) -> c_int>,
+    /// `<hvdb/dialect.h>`'s registrations (`struct hvdb_doorbell_desc`,
+    /// not bound here: opaque).
+    pub doorbell_restored:
+        Option<unsafe extern "C" fn(opaque: *mut c_void, hv: *mut hvdb, d: *const hvdb_doorbell_desc) -> c_int>,
+}
+
+/// `struct hvdb_doorbell_desc` of `<hvdb/dialect.h>` (opaque here).
+#[repr(C)]
+pub struct hvdb_doorbell_desc {
+    _opaque: [u8; 0],
 }
 
 pub type hvdb_partition_foreach_fn =
