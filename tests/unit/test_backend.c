@@ -18,6 +18,9 @@ struct fake {
 	struct hvdb_trigger attached[MAX_CALLS], detached[MAX_CALLS];
 	void *cookie_out[MAX_CALLS], *cookie_in[MAX_CALLS];
 	char cookies[MAX_CALLS];
+	unsigned port_deletes, releases;
+	HV_CONNECTION_ID deleted_conn[MAX_CALLS];
+	void *deleted_cookie[MAX_CALLS];
 };
 
 static int fake_attach(void *opaque, const struct hvdb_trigger *t,
@@ -46,9 +49,35 @@ static void fake_detach(void *opaque, const struct hvdb_trigger *t,
 	f->detaches++;
 }
 
+static void fake_port_deleted(void *opaque, const struct hvdb_trigger *t,
+			      void *cookie)
+{
+	struct fake *f = opaque;
+
+	assert_true(f->port_deletes < MAX_CALLS);
+	f->deleted_conn[f->port_deletes] = t->connection_id;
+	f->deleted_cookie[f->port_deletes] = cookie;
+	f->port_deletes++;
+}
+
+static void fake_release(void *opaque)
+{
+	struct fake *f = opaque;
+
+	f->releases++;
+}
+
 static const struct hvdb_backend_ops fake_ops = {
 	.attach = fake_attach,
 	.detach = fake_detach,
+};
+
+/* The same with the optional hooks. */
+static const struct hvdb_backend_ops fake_full_ops = {
+	.attach = fake_attach,
+	.detach = fake_detach,
+	.port_deleted = fake_port_deleted,
+	.release = fake_release,
 };
 
 static void assert_trigger(const struct hvdb_trigger *t, HV_CONNECTION_ID conn,
@@ -236,6 +265,42 @@ static void test_backend_userspace_path_still_fires(void **state)
 	teardown(&g);
 }
 
+/* backend.h port_deleted: DeletePort tells the backend of each connection
+ * of that port, with its cookie, and of no other; release: hvdb_destroy
+ * tells a backend still set, clearing it does not. */
+static void test_backend_port_deleted_and_release(void **state)
+{
+	struct fake f = { 0 }, cleared = { 0 };
+	struct guest g;
+
+	(void)state;
+	hv_with_guest(&g);
+	guest_add(&g, OTHER_GUEST_ID, 0);
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, GUEST_ID, &fake_full_ops, &f),
+		0);
+	assert_int_equal(hvdb_partition_set_backend(g.hv, OTHER_GUEST_ID,
+						    &fake_full_ops, &cleared),
+			 0);
+	port_create(&g, PORT_ID);
+	port_create(&g, PORT_ID + 1);
+	connect_port(&g, 5, PORT_ID, DOORBELL_GPA, SIZE_(DWORD), 1);
+	connect_port(&g, 6, PORT_ID + 1, DOORBELL_GPA + 8, SIZE_(DWORD), 1);
+	connect_port(&g, 7, PORT_ID, DOORBELL_GPA + 16, SIZE_(DWORD), 1);
+	delete_port(&g, PORT_ID);
+	assert_int_equal(f.port_deletes, 2);
+	assert_int_equal(f.deleted_conn[0] + f.deleted_conn[1], 5 + 7);
+	for (unsigned i = 0; i < 2; i++)
+		assert_ptr_equal(f.deleted_cookie[i],
+				 f.cookie_out[f.deleted_conn[i] == 5 ? 0 : 2]);
+	assert_int_equal(
+		hvdb_partition_set_backend(g.hv, OTHER_GUEST_ID, NULL, NULL),
+		0);
+	teardown(&g);
+	assert_int_equal(f.releases, 1);
+	assert_int_equal(cleared.releases, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +309,7 @@ int main(void)
 		cmocka_unit_test(test_backend_attach_failure_refuses),
 		cmocka_unit_test(test_backend_registration),
 		cmocka_unit_test(test_backend_userspace_path_still_fires),
+		cmocka_unit_test(test_backend_port_deleted_and_release),
 	};
 
 	return cmocka_run_group_tests_name("backend", tests, NULL, NULL);
