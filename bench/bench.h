@@ -52,11 +52,41 @@ struct bench_crowd_result {
 	unsigned other_connections; /* the other partition's own */
 };
 
+/* Guest doorbell stores per second, the guest in long mode at CPL3. */
 struct bench_kvm_result {
 	double raw_ioeventfd_wps;  /* raw KVM, one ioeventfd */
 	double hvdb_offload_wps;   /* the same ioeventfd from an hvdb attach */
 	double raw_exit_wps;	   /* MMIO exit to an empty handler */
 	double hvdb_userspace_wps; /* MMIO exit into hvdb_write() */
+};
+
+#define BENCH_SCALE_MAX 24
+
+/* N doorbells connected under one offload policy, a hot set of 64 of
+ * them driven by guest stores. */
+struct bench_scale_row {
+	const char *policy; /* "all", "none", "adaptive" */
+	unsigned doorbells;
+	double setup_seconds; /* connecting all N */
+	double hot_wps;	      /* guest stores/s to the hot 64, once warm */
+	double warm_seconds;  /* adaptive: until the hot 64 were in-kernel */
+};
+
+/* Guest store to consumer wakeup, and the main job's messages/s. */
+struct bench_notify_result {
+	double offload_p50_us, offload_p99_us;
+	double userspace_p50_us, userspace_p99_us;
+	double suppress_mps, always_mps; /* hvdb run's messages/s */
+	double suppress_doorbells_per_message;
+};
+
+/* A goal: (measured) against (limit); met when measured > 0 and on the
+ * right side. */
+struct bench_goal {
+	const char *name;
+	double measured;
+	double limit;
+	bool at_most; /* else at least */
 };
 
 struct bench_results {
@@ -70,17 +100,37 @@ struct bench_results {
 	double threads_per_cpu_s[2];
 	unsigned churn_connections;
 	double churn_pairs_per_sec;
-	double churn_kvm_pairs_per_sec; /* < 0: not measured (no /dev/kvm) */
-	double churn_kvm_ioctl_ns; /* mean KVM_IOEVENTFD (de)assign in it */
+	/* < 0: not measured (no /dev/kvm). Adaptive policy, with
+	 * churn_kvm_present doorbells present; and the same with offload-all,
+	 * with the mean KVM_IOEVENTFD (de)assign it took. */
+	double churn_kvm_pairs_per_sec;
+	unsigned churn_kvm_present;
+	double churn_kvm_all_pairs_per_sec;
+	double churn_kvm_ioctl_ns;
 	unsigned memory_connections;
 	double memory_bytes_per_connection;
 	bool kvm_ok; /* the kvm section ran */
 	struct bench_kvm_result kvm;
+	struct bench_scale_row scale[BENCH_SCALE_MAX];
+	size_t scale_count;
+	bool notify_ok; /* the notify section ran */
+	struct bench_notify_result notify;
 };
 
 /* Runs every section into (res). 0, or -errno when a section could not
  * set up (the message went to stderr). */
 int bench_run(const struct bench_config *cfg, struct bench_results *res);
+
+/* Goals as table lines or JSON array elements (comma-separated). */
+bool bench_goal_met(const struct bench_goal *g);
+void bench_goals_print(FILE *f, const struct bench_goal *g, size_t n);
+void bench_goals_json(FILE *f, const struct bench_goal *g, size_t n);
+
+/* The KVM sections of issue 11 (kvm, scale, notify) and the goals of
+ * threads, churn, memory, scale and notify: table and JSON members
+ * (bench_report_kvm.c). */
+void bench_report_kvm_table(const struct bench_results *res, FILE *f);
+void bench_report_kvm_json(const struct bench_results *res, FILE *f);
 
 /* The results as a table, or as the one JSON object of issue 4. */
 void bench_report_table(const struct bench_results *res, FILE *f);

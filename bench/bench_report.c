@@ -40,49 +40,60 @@ static double ratio(double a, double b)
 	return b > 0 ? a / b : 0;
 }
 
-/* A goal of the match section: (measured) against (limit). */
-struct match_goal {
-	const char *name;
-	double measured;
-	double limit;
-	bool at_most; /* else at least */
-};
-
-static bool goal_met(const struct match_goal *g)
+bool bench_goal_met(const struct bench_goal *g)
 {
 	return g->measured > 0 &&
 	       (g->at_most ? g->measured <= g->limit : g->measured >= g->limit);
 }
 
+void bench_goals_print(FILE *f, const struct bench_goal *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "  %-54s %6.2f %s %.1f  %s\n", g[i].name,
+			g[i].measured, g[i].at_most ? "<=" : ">=", g[i].limit,
+			bench_goal_met(&g[i]) ? "pass" : "FAIL");
+}
+
+void bench_goals_json(FILE *f, const struct bench_goal *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f,
+			"%s{\"goal\":\"%s\",\"measured\":%.3f,"
+			"\"limit\":%.1f,\"at_most\":%s,\"pass\":%s}",
+			i ? "," : "", g[i].name, g[i].measured, g[i].limit,
+			g[i].at_most ? "true" : "false",
+			bench_goal_met(&g[i]) ? "true" : "false");
+}
+
 #define MATCH_GOALS 5
 
 /* The goals of the match section (issues 4 and 14), from (res). */
-static void match_goals(const struct bench_results *res, struct match_goal *g)
+static void match_goals(const struct bench_results *res, struct bench_goal *g)
 {
 	const struct bench_crowd_result *c = &res->crowd;
 	const size_t top = BENCH_CROWD_SIZES - 1;
 
-	g[0] = (struct match_goal){ "hot64: hvdb at 65,536 / hvdb at 1",
+	g[0] = (struct bench_goal){ "hot64: hvdb at 65,536 / hvdb at 1",
 				    ratio(match_cell(res, "hvdb", "hot64",
 						     65536),
 					  match_cell(res, "hvdb", "hot64", 1)),
 				    2.0, true };
-	g[1] = (struct match_goal){
+	g[1] = (struct bench_goal){
 		"hot64: bsearch / hvdb at 65,536",
 		ratio(match_cell(res, "bsearch", "hot64", 65536),
 		      match_cell(res, "hvdb", "hot64", 65536)),
 		3.0, false
 	};
-	g[2] = (struct match_goal){
+	g[2] = (struct bench_goal){
 		"uniform: bsearch / hvdb at 65,536",
 		ratio(match_cell(res, "bsearch", "uniform", 65536),
 		      match_cell(res, "hvdb", "uniform", 65536)),
 		2.5, false
 	};
-	g[3] = (struct match_goal){ "crowd: hit at 65,536 values / at 1",
+	g[3] = (struct bench_goal){ "crowd: hit at 65,536 values / at 1",
 				    ratio(c->hit_ns[top], c->hit_ns[0]),
 				    BENCH_CROWD_HIT_MAX, true };
-	g[4] = (struct match_goal){
+	g[4] = (struct bench_goal){
 		"crowd: other partition's miss beside 65,536 / before",
 		ratio(c->other_miss_ns[top], c->other_miss_before_ns),
 		BENCH_CROWD_OTHER_MAX, true
@@ -99,7 +110,7 @@ static void crowd_row(FILE *f, const char *label, const double *ns)
 static void crowd_table(const struct bench_results *res, FILE *f)
 {
 	const struct bench_crowd_result *c = &res->crowd;
-	struct match_goal g[MATCH_GOALS];
+	struct bench_goal g[MATCH_GOALS];
 
 	fprintf(f,
 		"\nmatch, crowded GPA: N DWORD doorbells of one partition at "
@@ -114,16 +125,13 @@ static void crowd_table(const struct bench_results *res, FILE *f)
 		"any crowd: %.1f ns)\n\nmatch goals:\n",
 		c->other_connections, c->other_miss_before_ns);
 	match_goals(res, g);
-	for (size_t i = 0; i < MATCH_GOALS; i++)
-		fprintf(f, "  %-54s %6.2f %s %.1f  %s\n", g[i].name,
-			g[i].measured, g[i].at_most ? "<=" : ">=", g[i].limit,
-			goal_met(&g[i]) ? "pass" : "FAIL");
+	bench_goals_print(f, g, MATCH_GOALS);
 }
 
 static void crowd_json(const struct bench_results *res, FILE *f)
 {
 	const struct bench_crowd_result *c = &res->crowd;
-	struct match_goal g[MATCH_GOALS];
+	struct bench_goal g[MATCH_GOALS];
 
 	fprintf(f,
 		"\"crowd\":{\"other_connections\":%u,"
@@ -137,13 +145,7 @@ static void crowd_json(const struct bench_results *res, FILE *f)
 			c->other_miss_ns[s]);
 	fprintf(f, "]},\"match_goals\":[");
 	match_goals(res, g);
-	for (size_t i = 0; i < MATCH_GOALS; i++)
-		fprintf(f,
-			"%s{\"goal\":\"%s\",\"measured\":%.3f,"
-			"\"limit\":%.1f,\"at_most\":%s,\"pass\":%s}",
-			i ? "," : "", g[i].name, g[i].measured, g[i].limit,
-			g[i].at_most ? "true" : "false",
-			goal_met(&g[i]) ? "true" : "false");
+	bench_goals_json(f, g, MATCH_GOALS);
 	fprintf(f, "],");
 }
 
@@ -189,28 +191,16 @@ void bench_report_table(const struct bench_results *res, FILE *f)
 		res->churn_pairs_per_sec, res->churn_connections);
 	if (res->churn_kvm_pairs_per_sec >= 0)
 		fprintf(f,
-			";\n  with KVM offload %.3g pairs/s (one KVM_IOEVENTFD "
-			"assign or deassign: %.0f us)",
-			res->churn_kvm_pairs_per_sec,
+			";\n  on KVM with %u doorbells present: adaptive %.3g "
+			"pairs/s, offload-all %.3g (one KVM_IOEVENTFD assign "
+			"or "
+			"deassign: %.0f us)",
+			res->churn_kvm_present, res->churn_kvm_pairs_per_sec,
+			res->churn_kvm_all_pairs_per_sec,
 			res->churn_kvm_ioctl_ns / 1000);
 	fprintf(f, "\nmemory: %.1f heap bytes per connection at %u\n",
 		res->memory_bytes_per_connection, res->memory_connections);
-	if (!res->kvm_ok) {
-		fprintf(f, "kvm: skipped (no usable /dev/kvm)\n");
-		return;
-	}
-	fprintf(f,
-		"kvm: guest doorbell writes/s\n"
-		"  raw ioeventfd      %12.0f\n"
-		"  hvdb offload       %12.0f (x%.3f of raw)\n"
-		"  raw exit           %12.0f\n"
-		"  hvdb userspace     %12.0f (x%.3f of raw; offload "
-		"x%.2f of it)\n",
-		res->kvm.raw_ioeventfd_wps, res->kvm.hvdb_offload_wps,
-		ratio(res->kvm.hvdb_offload_wps, res->kvm.raw_ioeventfd_wps),
-		res->kvm.raw_exit_wps, res->kvm.hvdb_userspace_wps,
-		ratio(res->kvm.hvdb_userspace_wps, res->kvm.raw_exit_wps),
-		ratio(res->kvm.hvdb_offload_wps, res->kvm.hvdb_userspace_wps));
+	bench_report_kvm_table(res, f);
 }
 
 void bench_report_json(const struct bench_results *res, FILE *f)
@@ -238,22 +228,19 @@ void bench_report_json(const struct bench_results *res, FILE *f)
 		"\"kvm_pairs_per_sec\":",
 		res->churn_connections, res->churn_pairs_per_sec);
 	if (res->churn_kvm_pairs_per_sec >= 0)
-		fprintf(f, "%.0f,\"kvm_ioctl_ns\":%.0f},",
-			res->churn_kvm_pairs_per_sec, res->churn_kvm_ioctl_ns);
+		fprintf(f,
+			"%.0f,\"kvm_policy\":\"adaptive\",\"kvm_present\":%u,"
+			"\"kvm_all_pairs_per_sec\":%.0f,\"kvm_ioctl_ns\":%.0f}"
+			",",
+			res->churn_kvm_pairs_per_sec, res->churn_kvm_present,
+			res->churn_kvm_all_pairs_per_sec,
+			res->churn_kvm_ioctl_ns);
 	else
 		fprintf(f, "null},");
 	fprintf(f,
 		"\"memory\":{\"connections\":%u,"
 		"\"bytes_per_connection\":%.1f},",
 		res->memory_connections, res->memory_bytes_per_connection);
-	if (!res->kvm_ok) {
-		fprintf(f, "\"kvm\":null}\n");
-		return;
-	}
-	fprintf(f,
-		"\"kvm\":{\"raw_ioeventfd_wps\":%.0f,"
-		"\"hvdb_offload_wps\":%.0f,\"raw_exit_wps\":%.0f,"
-		"\"hvdb_userspace_wps\":%.0f}}\n",
-		res->kvm.raw_ioeventfd_wps, res->kvm.hvdb_offload_wps,
-		res->kvm.raw_exit_wps, res->kvm.hvdb_userspace_wps);
+	bench_report_kvm_json(res, f);
+	fprintf(f, "}\n");
 }

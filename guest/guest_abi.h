@@ -38,10 +38,14 @@ enum guest_cmd {
 enum guest_mode {
 	GUEST_MODE_DEMO = 1,   /* produce into rings, ring doorbells */
 	GUEST_MODE_SCRIPT = 2, /* do the stores the host asks for */
+	GUEST_MODE_BENCH = 3,  /* vCPU 0 rings a table of doorbells, CPL3 */
 };
 
 #define GUEST_FLAG_CONNECTS 0x1u     /* vCPU 0 connects the doorbells itself */
 #define GUEST_FLAG_HCALL_CHECKS 0x2u /* also try bad hypercalls */
+/* Notification suppression: a producer rings a queue's doorbell only when
+ * its consumer armed the ring (announced it is going to sleep). */
+#define GUEST_FLAG_SUPPRESS 0x4u
 
 /* One per vCPU, written by the guest before each report. */
 struct guest_mailbox {
@@ -65,7 +69,8 @@ struct guest_queue {
 	uint64_t ring;	   /* GPA of its struct guest_ring */
 	uint32_t port_id;
 	uint32_t conn_id;
-	uint64_t sent; /* doorbell writes the guest made (atomic) */
+	uint64_t sent;	    /* messages the guest published (atomic) */
+	uint64_t doorbells; /* doorbell writes the guest made (atomic) */
 };
 
 struct guest_slot {
@@ -77,11 +82,20 @@ struct guest_slot {
 };
 
 /* A multi-producer ring: producers reserve with an atomic add on head,
- * publish by storing seq; the host consumes and advances tail. */
+ * publish by storing seq; the host consumes and advances tail.
+ *
+ * Suppression (GUEST_FLAG_SUPPRESS), as virtio's event index: before it
+ * sleeps the consumer sets armed (an exchange: a full fence) and then
+ * looks at the ring once more; a producer publishes, fences, and rings
+ * only if it takes armed from 1 to 0. Either the producer sees armed or
+ * the consumer's second look sees the message: no wakeup is lost, and
+ * one producer rings per sleep. */
 struct guest_ring {
-	uint64_t head; /* next position to reserve (guest, atomic) */
-	uint64_t tail; /* next position the host consumes (host) */
-	uint64_t pad[6];
+	uint64_t head;	/* next position to reserve (guest, atomic) */
+	uint64_t tail;	/* next position the host consumes (host) */
+	uint64_t armed; /* 1: the consumer sleeps, ring (host sets, guest
+			   clears) */
+	uint64_t pad[5];
 	struct guest_slot slot[]; /* slots of them */
 };
 
@@ -101,6 +115,29 @@ struct guest_boot {
 	uint64_t hcall_page;  /* GPA the guest enables as hypercall page */
 	uint64_t hcall_input; /* GPA of a page for hypercall input */
 	uint64_t go;	      /* vCPU 0 sets it when the others may start */
+	uint64_t bench;	      /* GUEST_MODE_BENCH: GPA of struct guest_bench */
+};
+
+/* One doorbell store of the bench loop. */
+struct guest_doorbell {
+	uint64_t gpa;
+	uint64_t len; /* 1, 2, 4 or 8 */
+	uint64_t value;
+};
+
+/* GUEST_MODE_BENCH: vCPU 0 stores to table[0], table[1], ... table[count
+ * - 1], table[0], ... at CPL3 until (limit) stores (0: no limit) or until
+ * the host sets stop, then reports DONE. With pingpong, store i waits
+ * until the host has set go above i (one store per host request: a
+ * latency probe). */
+struct guest_bench {
+	uint64_t table; /* GPA of struct guest_doorbell[count] */
+	uint64_t count;
+	uint64_t limit;
+	uint64_t pingpong;
+	uint64_t stop; /* host: stop at the next store */
+	uint64_t go;   /* host: stores allowed so far (pingpong) */
+	uint64_t done; /* guest: stores made so far */
 };
 
 /* Payload of message (index) of (vcpu) to (queue): checked by the host. */

@@ -52,6 +52,20 @@ static void ring_doorbell(volatile struct guest_queue *q, uint64_t i)
 	guest_store(q->doorbell, width, value);
 }
 
+/* After publishing into (r): whether this producer must ring. Always,
+ * unless the consumer suppresses notifications; then only when it armed
+ * the ring and this producer is the one that takes it back. */
+static bool doorbell_wanted(volatile struct guest_boot *b, struct guest_ring *r)
+{
+	if (!(b->flags & GUEST_FLAG_SUPPRESS))
+		return true;
+	/* The publish before the load of armed (the consumer fences its
+	 * store of armed before looking at the ring): Dekker. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&r->armed, __ATOMIC_RELAXED) &&
+	       __atomic_exchange_n(&r->armed, 0, __ATOMIC_SEQ_CST);
+}
+
 static void produce(struct guest_ctx *c)
 {
 	volatile struct guest_boot *b = c->boot;
@@ -76,8 +90,32 @@ static void produce(struct guest_ctx *c)
 		s->payload = guest_payload(c->vcpu, (uint32_t)i, qi);
 		__atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
 		__atomic_fetch_add((uint64_t *)&q->sent, 1, __ATOMIC_RELAXED);
+		if (!doorbell_wanted(b, r))
+			continue;
+		__atomic_fetch_add((uint64_t *)&q->doorbells, 1,
+				   __ATOMIC_RELAXED);
 		ring_doorbell(q, i);
 	}
+}
+
+/* Bench mode: the doorbell stores of struct guest_bench, at CPL3. */
+static uint64_t bench(volatile struct guest_bench *gb)
+{
+	volatile struct guest_doorbell *t = (void *)gb->table;
+	uint64_t count = gb->count, limit = gb->limit, i = 0, k = 0;
+
+	while (!__atomic_load_n(&gb->stop, __ATOMIC_ACQUIRE) &&
+	       (!limit || i < limit)) {
+		if (gb->pingpong &&
+		    __atomic_load_n(&gb->go, __ATOMIC_ACQUIRE) <= i) {
+			guest_pause();
+			continue;
+		}
+		guest_store(t[k].gpa, t[k].len, t[k].value);
+		k = k + 1 == count ? 0 : k + 1;
+		__atomic_store_n(&gb->done, ++i, __ATOMIC_RELEASE);
+	}
+	return i;
 }
 
 /* Script mode: one store per command until the host says exit. */
@@ -107,6 +145,9 @@ void guest_main(uint64_t vcpu, uint64_t boot_gpa)
 	GUEST_ASSERT_EQ(&c, b->magic, GUEST_BOOT_MAGIC);
 	if (b->mode == GUEST_MODE_SCRIPT) {
 		done = script(&c);
+	} else if (b->mode == GUEST_MODE_BENCH) {
+		guest_enter_user(); /* as the demo's producers, below */
+		done = vcpu == 0 ? bench((void *)b->bench) : 0;
 	} else {
 		if (b->flags & GUEST_FLAG_CONNECTS) {
 			if (vcpu == 0)
