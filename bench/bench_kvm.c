@@ -201,7 +201,7 @@ static int kb_open(struct kvm_bench *k)
 			strerror(-ret));
 		return 1;
 	}
-	ret = kvm_vm_attach(k->vm, true, HVDB_KVM_NO_LIMIT);
+	ret = kvm_vm_attach(k->vm, HVDB_KVM_OFFLOAD_ALL, HVDB_KVM_NO_LIMIT);
 	if (!ret)
 		ret = guest_setup(&k->g, k->vm->kvm_fd, k->vm->vm_fd);
 	return ret;

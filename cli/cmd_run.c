@@ -55,6 +55,41 @@ static double rate(uint64_t n, double seconds)
 	return seconds > 0 ? (double)n / seconds : 0;
 }
 
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0;
+}
+
+static const char *const policy_names[] = {
+	[HVDB_KVM_OFFLOAD_ALL] = "all",
+	[HVDB_KVM_OFFLOAD_NONE] = "none",
+	[HVDB_KVM_OFFLOAD_ADAPTIVE] = "adaptive",
+};
+
+static const char *const notify_names[] = {
+	[KVM_DEMO_NOTIFY_SUPPRESS] = "suppress",
+	[KVM_DEMO_NOTIFY_ALWAYS] = "always",
+};
+
+static const char *policy_name(enum hvdb_kvm_policy p)
+{
+	return policy_names[p];
+}
+
+static const char *notify_name(enum kvm_demo_notify n)
+{
+	return notify_names[n];
+}
+
+/* The index of (arg) in (names), or -1. */
+static int name_index(const char *const *names, size_t n, const char *arg)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(names[i], arg))
+			return (int)i;
+	return -1;
+}
+
 static void print_cost(const struct hvdb_kvm_stats *o)
 {
 	printf("ioeventfds: %" PRIu64 " registered (%.1f us each), %" PRIu64
@@ -78,26 +113,36 @@ static void print_human(const struct run_opts *o,
 		c->queues < SUMMARY_QUEUES ? c->queues : SUMMARY_QUEUES;
 
 	printf("hvdb run: %u vCPUs, %u queues, %" PRIu64
-	       " writes per vCPU%s%s: "
+	       " messages per vCPU, offload %s, notify %s%s%s: "
 	       "%s\n",
-	       c->vcpus, c->queues, c->writes,
+	       c->vcpus, c->queues, c->writes, policy_name(c->policy),
+	       notify_name(c->notify),
 	       c->ram_doorbells ? ", RAM doorbells" : "",
 	       c->guest_connects ? ", guest connects" : "",
 	       r->ok ? "ok" : "FAILED");
-	printf("%6s  %-9s  %10s  %13s  %12s\n", "queue", "path", "writes",
-	       "notifications", "rate/s");
-	for (uint32_t i = 0; r->queue && i < listed; i++)
-		printf("%6u  %-9s  %10" PRIu64 "  %13" PRIu64 "  %12.0f\n", i,
-		       path_name(r->queue[i].path), r->queue[i].writes,
-		       r->queue[i].notifications,
-		       rate(r->queue[i].notifications, r->seconds));
+	printf("%6s  %-9s  %10s  %10s  %12s  %12s  %8s\n", "queue", "path",
+	       "messages", "doorbells", "messages/s", "doorbells/s", "db/msg");
+	for (uint32_t i = 0; r->queue && i < listed; i++) {
+		const struct kvm_demo_queue *q = &r->queue[i];
+
+		printf("%6u  %-9s  %10" PRIu64 "  %10" PRIu64
+		       "  %12.0f  %12.0f  %8.4f\n",
+		       i, path_name(q->path), q->messages, q->doorbells,
+		       rate(q->messages, r->seconds),
+		       rate(q->doorbells, r->seconds),
+		       ratio(q->doorbells, q->messages));
+	}
 	if (listed < c->queues)
 		printf("   ...  (%u more queues)\n", c->queues - listed);
-	printf("total: %" PRIu64 " doorbell writes in %.3f s (%.0f/s): %" PRIu64
+	printf("total: %" PRIu64 " messages in %.3f s (%.0f/s), %" PRIu64
+	       " doorbell writes (%.0f/s, %.4f per message): %" PRIu64
 	       " fired (%" PRIu64 " offloaded, %" PRIu64 " userspace), %" PRIu64
 	       " misses\n",
-	       r->messages_sent, r->seconds, rate(r->messages_sent, r->seconds),
-	       r->fired, r->offloaded, r->userspace, r->misses);
+	       r->messages_received, r->seconds,
+	       rate(r->messages_received, r->seconds), r->doorbells,
+	       rate(r->doorbells, r->seconds),
+	       ratio(r->doorbells, r->messages_received), r->fired,
+	       r->offloaded, r->userspace, r->misses);
 	printf("messages: %" PRIu64 " sent, %" PRIu64 " received\n",
 	       r->messages_sent, r->messages_received);
 	printf("connections: %u offloaded, %u userspace\n",
@@ -105,6 +150,55 @@ static void print_human(const struct run_opts *o,
 	print_cost(&r->offload);
 	if (!r->ok)
 		printf("error: %s\n", r->error);
+}
+
+/* messages/s, doorbells/s and doorbells per message of (messages,
+ * doorbells) in (seconds), as three keys of (obj). */
+static int json_rates(json_t *obj, uint64_t messages, uint64_t doorbells,
+		      double seconds)
+{
+	return json_object_set_new(obj, "messages_per_sec",
+				   json_real(rate(messages, seconds))) ||
+			       json_object_set_new(
+				       obj, "doorbells_per_sec",
+				       json_real(rate(doorbells, seconds))) ||
+			       json_object_set_new(
+				       obj, "doorbells_per_message",
+				       json_real(ratio(doorbells, messages)))
+		       ? -ENOMEM
+		       : 0;
+}
+
+/* The keys of issue 11: doorbells, notify, offload_policy, the rates,
+ * and each queue. 0 or -ENOMEM. */
+static int json_add_rates(json_t *obj, const struct run_opts *o,
+			  const struct kvm_demo_result *r)
+{
+	json_t *queues = json_array();
+
+	if (!queues || json_object_set_new(obj, "queues", queues) ||
+	    json_object_set_new(obj, "doorbells",
+				json_integer((json_int_t)r->doorbells)) ||
+	    json_object_set_new(obj, "notify",
+				json_string(notify_name(o->demo.notify))) ||
+	    json_object_set_new(obj, "offload_policy",
+				json_string(policy_name(o->demo.policy))) ||
+	    json_rates(obj, r->messages_received, r->doorbells, r->seconds))
+		return -ENOMEM;
+	for (uint32_t i = 0; r->queue && i < o->demo.queues; i++) {
+		const struct kvm_demo_queue *q = &r->queue[i];
+		json_t *e = json_pack("{s:I, s:s, s:I, s:I, s:I}", "queue",
+				      (json_int_t)i, "path", path_name(q->path),
+				      "messages", (json_int_t)q->messages,
+				      "doorbells", (json_int_t)q->doorbells,
+				      "notifications",
+				      (json_int_t)q->notifications);
+
+		if (!e || json_array_append_new(queues, e) ||
+		    json_rates(e, q->messages, q->doorbells, r->seconds))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int print_json(const struct run_opts *o, const struct kvm_demo_result *r)
@@ -136,7 +230,9 @@ static int print_json(const struct run_opts *o, const struct kvm_demo_result *r)
 
 	if (!obj)
 		return -ENOMEM;
-	if (!r->ok && json_object_set_new(obj, "error", json_string(r->error)))
+	if (json_add_rates(obj, o, r) < 0 ||
+	    (!r->ok &&
+	     json_object_set_new(obj, "error", json_string(r->error))))
 		rc = -ENOMEM;
 	else
 		rc = json_dumpf(obj, stdout, JSON_INDENT(2)) ? -EIO : 0;
@@ -316,7 +412,7 @@ static char *slurp(const char *path, size_t *size)
 static int run_script(const struct run_opts *o)
 {
 	struct kvm_script_config kc = {
-		.offload = o->demo.offload,
+		.offload = o->demo.policy != HVDB_KVM_OFFLOAD_NONE,
 		.offload_limit = o->demo.offload_limit,
 		.debug = o->demo.debug,
 	};
@@ -377,6 +473,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "queues", required_argument, NULL, 'q' },
 		{ "writes", required_argument, NULL, 'w' },
 		{ "no-offload", no_argument, NULL, 'n' },
+		{ "offload-policy", required_argument, NULL, 'p' },
+		{ "notify", required_argument, NULL, 'N' },
 		{ "offload-limit", required_argument, NULL, 'l' },
 		{ "ram-doorbells", no_argument, NULL, 'r' },
 		{ "guest-connects", no_argument, NULL, 'g' },
@@ -409,7 +507,27 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->demo.offload_limit = (uint32_t)v;
 			break;
 		case 'n':
-			o->demo.offload = false;
+			o->demo.policy = HVDB_KVM_OFFLOAD_NONE;
+			break;
+		case 'p':
+			v = (uint64_t)name_index(policy_names, 3, optarg);
+			if (v > HVDB_KVM_OFFLOAD_ADAPTIVE)
+				rc = commands_usage_error(
+					"run",
+					"bad value '%s' for --offload-policy "
+					"(all, none or adaptive)",
+					optarg);
+			o->demo.policy = (enum hvdb_kvm_policy)v;
+			break;
+		case 'N':
+			v = (uint64_t)name_index(notify_names, 2, optarg);
+			if (v > KVM_DEMO_NOTIFY_ALWAYS)
+				rc = commands_usage_error(
+					"run",
+					"bad value '%s' for --notify "
+					"(suppress or always)",
+					optarg);
+			o->demo.notify = (enum kvm_demo_notify)v;
 			break;
 		case 'r':
 			o->demo.ram_doorbells = true;

@@ -36,7 +36,8 @@ void kvm_demo_config_init(struct kvm_demo_config *c)
 	c->vcpus = 2;
 	c->queues = 4;
 	c->writes = 20000;
-	c->offload = true;
+	c->policy = HVDB_KVM_OFFLOAD_ALL;
+	c->notify = KVM_DEMO_NOTIFY_SUPPRESS;
 	c->offload_limit = HVDB_KVM_NO_LIMIT;
 }
 
@@ -161,6 +162,8 @@ static int load_guest(struct demo *d, const struct layout *l)
 	b->flags = c->guest_connects
 			   ? GUEST_FLAG_CONNECTS | GUEST_FLAG_HCALL_CHECKS
 			   : 0;
+	if (c->notify == KVM_DEMO_NOTIFY_SUPPRESS)
+		b->flags |= GUEST_FLAG_SUPPRESS;
 	b->vcpus = c->vcpus;
 	b->queues = c->queues;
 	b->writes = c->writes;
@@ -301,12 +304,17 @@ static int setup(struct demo *d)
 	plan_layout(&d->cfg, &l);
 	d->doorbells = d->cfg.ram_doorbells ? KVM_DEMO_RAM_DOORBELLS_GPA
 					    : KVM_DEMO_MMIO_DOORBELLS_GPA;
-	/* One consumer keeps up with a few queues; two with many. */
-	d->consumers = d->cfg.queues > 64 ? 2 : 1;
+	/* One consumer keeps up with a few queues; two with many. Under the
+	 * adaptive policy one: it alone polls libhvdb-kvm's eventfds, whose
+	 * fires may be any queue's. */
+	d->consumers =
+		d->cfg.queues > 64 && d->cfg.policy != HVDB_KVM_OFFLOAD_ADAPTIVE
+			? 2
+			: 1;
 	rc = create_partition(d, &l);
 	if (rc < 0)
 		return rc;
-	rc = kvm_vm_attach(d->vm, d->cfg.offload, d->cfg.offload_limit);
+	rc = kvm_vm_attach(d->vm, d->cfg.policy, d->cfg.offload_limit);
 	if (!rc)
 		rc = load_guest(d, &l);
 	if (!rc)

@@ -1,5 +1,7 @@
 /* demo.h - `hvdb run`: the built-in guest on KVM, producers in every vCPU
- * ringing one doorbell per message, host consumers on the ports' eventfds.
+ * publishing messages into rings and ringing their doorbells (once per
+ * message, or only when the consumer sleeps), host consumers on the
+ * ports' eventfds.
  */
 #ifndef HVDB_VMM_DEMO_H
 #define HVDB_VMM_DEMO_H
@@ -18,11 +20,20 @@
 #define KVM_DEMO_MMIO_DOORBELLS_GPA 0xD0000000ull
 #define KVM_DEMO_DOORBELL_STRIDE 8u
 
+/* When the guest's producers ring a queue's doorbell. */
+enum kvm_demo_notify {
+	/* Only when the queue's consumer announced that it goes to sleep
+	 * (struct guest_ring.armed), as virtio's event index. */
+	KVM_DEMO_NOTIFY_SUPPRESS = 0,
+	KVM_DEMO_NOTIFY_ALWAYS = 1, /* once per message */
+};
+
 struct kvm_demo_config {
-	uint32_t vcpus;	 /* 1..KVM_VM_MAX_VCPUS */
-	uint32_t queues; /* >= 1 */
-	uint64_t writes; /* doorbell writes (messages) per vCPU */
-	bool offload;	 /* false: every doorbell on the MMIO-exit path */
+	uint32_t vcpus;		     /* 1..KVM_VM_MAX_VCPUS */
+	uint32_t queues;	     /* >= 1 */
+	uint64_t writes;	     /* messages per vCPU */
+	enum hvdb_kvm_policy policy; /* which doorbells go to ioeventfds */
+	enum kvm_demo_notify notify;
 	uint32_t offload_limit; /* HVDB_KVM_NO_LIMIT for none */
 	bool ram_doorbells;	/* doorbells inside guest RAM */
 	bool guest_connects;	/* the guest connects through hypercalls */
@@ -33,11 +44,12 @@ struct kvm_demo_config {
 };
 
 struct kvm_demo_queue {
-	enum hvdb_kvm_path path;
-	uint64_t writes;	/* doorbell writes the guest made */
-	uint64_t notifications; /* eventfd signals read */
-	uint64_t messages;	/* ring messages consumed */
-	uint64_t triggers;	/* the port's trigger counter */
+	enum hvdb_kvm_path path; /* at the end of the run */
+	uint64_t writes;	 /* messages the guest published */
+	uint64_t doorbells;	 /* doorbell writes the guest made */
+	uint64_t notifications;	 /* eventfd signals read */
+	uint64_t messages;	 /* ring messages consumed */
+	uint64_t triggers;	 /* the port's trigger counter */
 };
 
 struct kvm_demo_result {
@@ -45,6 +57,7 @@ struct kvm_demo_result {
 	double seconds;
 	uint64_t fired, offloaded, userspace, misses, dropped;
 	uint64_t messages_sent, messages_received, bad_messages;
+	uint64_t doorbells; /* doorbell writes the guest made */
 	uint32_t offloaded_connections, userspace_connections;
 	struct hvdb_kvm_stats offload; /* incl. register/unregister cost */
 	struct kvm_demo_queue *queue;  /* [queues]; free() it */

@@ -11,13 +11,17 @@
 static bool queue_mismatch(uint32_t qi, const struct kvm_demo_queue *q,
 			   char *why, size_t size)
 {
-	if (q->notifications == q->writes && q->messages == q->writes &&
-	    q->triggers == q->writes)
+	/* Each doorbell write signalled once and fired once, whichever path
+	 * caught it; every message consumed. */
+	if (q->notifications == q->doorbells && q->triggers == q->doorbells &&
+	    q->messages == q->writes)
 		return false;
 	snprintf(why, size,
-		 "queue %" PRIu32 ": %" PRIu64 " writes, %" PRIu64
-		 " notifications, %" PRIu64 " messages, %" PRIu64 " triggers",
-		 qi, q->writes, q->notifications, q->messages, q->triggers);
+		 "queue %" PRIu32 ": %" PRIu64 " messages sent, %" PRIu64
+		 " received; %" PRIu64 " doorbells, %" PRIu64
+		 " notifications, %" PRIu64 " triggers",
+		 qi, q->writes, q->messages, q->doorbells, q->notifications,
+		 q->triggers);
 	return true;
 }
 
@@ -36,8 +40,15 @@ void demo_result_collect(struct demo *d, struct kvm_demo_result *r)
 
 		/* The port exists until teardown. */
 		(void)hvdb_port_stats(d->hv, i + 1, &ps);
-		q->path = (enum hvdb_kvm_path)dq->path;
+		struct hvdb_kvm_connection kc = { .size = sizeof(kc) };
+
+		/* Where it ended (the adaptive policy moves connections). */
+		q->path = hvdb_kvm_connection_get(d->vm->kvm, i + 1, &kc) == 0
+				  ? kc.path
+				  : (enum hvdb_kvm_path)dq->path;
 		q->writes = dq->gq->sent;
+		q->doorbells = dq->gq->doorbells;
+		r->doorbells += q->doorbells;
 		q->notifications = dq->notifications;
 		q->messages = dq->messages;
 		q->triggers = ps.triggers;

@@ -189,7 +189,10 @@ int kvm_script_partition(struct kvm_script *s, struct hvdb *hv,
 				     (unsigned long long)r->start,
 				     (unsigned long long)r->size);
 	}
-	rc = kvm_vm_attach(sv->vm, s->cfg.offload, s->cfg.offload_limit);
+	rc = kvm_vm_attach(sv->vm,
+			   s->cfg.offload ? HVDB_KVM_OFFLOAD_ALL
+					  : HVDB_KVM_OFFLOAD_NONE,
+			   s->cfg.offload_limit);
 	if (!rc)
 		rc = boot_guest(s, sv, base);
 	if (rc < 0) {

@@ -123,12 +123,13 @@ err_free:
 	return rc;
 }
 
-int kvm_vm_attach(struct kvm_vm *vm, bool offload, uint32_t limit)
+int kvm_vm_attach(struct kvm_vm *vm, enum hvdb_kvm_policy policy,
+		  uint32_t limit)
 {
 	struct hvdb_kvm_options o;
 
 	hvdb_kvm_options_init(&o);
-	o.policy = offload ? HVDB_KVM_OFFLOAD_ALL : HVDB_KVM_OFFLOAD_NONE;
+	o.policy = policy;
 	o.offload_limit = limit;
 	o.debug = vm->debug;
 	o.memory = hvdb_kvm_slots_ops();

@@ -74,11 +74,12 @@ struct kvm_vm {
  * table and Hyper-V interface. 0 and *out, or -errno: -ENODEV (or the
  * open error) when /dev/kvm cannot be used. */
 int kvm_vm_create(const struct kvm_vm_config *config, struct kvm_vm **out);
-/* Attaches the partition's doorbells to the VM (hvdb_kvm_attach): offload
- * on or off (policy ALL or NONE), at most (limit) connections offloaded
+/* Attaches the partition's doorbells to the VM (hvdb_kvm_attach) with
+ * offload (policy), at most (limit) connections offloaded
  * (HVDB_KVM_NO_LIMIT), RAM doorbells through the slot table. 0 or its
  * -errno. */
-int kvm_vm_attach(struct kvm_vm *vm, bool offload, uint32_t limit);
+int kvm_vm_attach(struct kvm_vm *vm, enum hvdb_kvm_policy policy,
+		  uint32_t limit);
 /* Detaches (hvdb_kvm_detach: before or after hvdb_destroy), destroys
  * vCPUs, memory and fds. NULL is fine. */
 void kvm_vm_destroy(struct kvm_vm *vm);

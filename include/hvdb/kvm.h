@@ -56,7 +56,14 @@ struct hvdb_kvm;
 enum hvdb_kvm_policy {
 	HVDB_KVM_OFFLOAD_ALL = 0,  /* every one KVM takes, up to the limit */
 	HVDB_KVM_OFFLOAD_NONE = 1, /* none: every write exits to the VMM */
-				   /* 2 is reserved for an adaptive policy. */
+	/* Connections start on the exit path (connecting costs KVM nothing);
+	 * hvdb_kvm_maintain() promotes those whose write rate proves them hot
+	 * to ioeventfds and demotes cold ones, within the adaptive_* budget.
+	 * Promoted connections signal an eventfd of the library's (never the
+	 * port's): the VMM waits on hvdb_kvm_notify_fd() and calls
+	 * hvdb_kvm_poll(), so every write is counted exactly once, in-kernel
+	 * or on the exit path, while connections move. */
+	HVDB_KVM_OFFLOAD_ADAPTIVE = 2,
 };
 
 /* Which path catches the writes of one connection. */
@@ -94,6 +101,16 @@ struct hvdb_kvm_options {
 	 * copied: must outlive the attachment. */
 	const struct hvdb_kvm_memory_ops *memory;
 	void *memory_opaque;
+	/* HVDB_KVM_OFFLOAD_ADAPTIVE (0 takes the default): at most this many
+	 * ioeventfds registered (default 256); promote a connection from
+	 * this many writes/s (default 1,000); spend at most this long in
+	 * KVM_IOEVENTFD assigns per maintenance pass (default 2,000 us);
+	 * demote a connection that had no write for this long (default
+	 * 2,000 ms). */
+	uint32_t adaptive_max_ioeventfds;
+	uint32_t adaptive_promote_wps;
+	uint32_t adaptive_pass_budget_us;
+	uint32_t adaptive_idle_ms;
 	uint64_t reserved[8]; /* zero */
 };
 
@@ -167,13 +184,59 @@ struct hvdb_kvm_stats {
 	uint64_t unregister_ns;
 	uint64_t refused; /* connections KVM refused (fallbacks, not policy) */
 	uint64_t exit_fires, exit_drops, exit_misses; /* hvdb_kvm_mmio_write */
-	uint64_t offloaded_fires, offloaded_drops;    /* hvdb_kvm_account */
+	uint64_t offloaded_fires, offloaded_drops;    /* account and poll */
+	/* HVDB_KVM_OFFLOAD_ADAPTIVE: maintenance passes run, connections
+	 * moved to ioeventfds and back (by passes or hvdb_kvm_set_path). */
+	uint64_t passes, promotions, demotions;
 };
 
 /* Copies the counters into (stats) (stats->size bytes). 0, or -EINVAL
  * when stats->size is below offsetof(ram_pages) + 4. */
 HVDB_API int hvdb_kvm_get_stats(struct hvdb_kvm *kvm,
 				struct hvdb_kvm_stats *stats);
+
+/* HVDB_KVM_OFFLOAD_ADAPTIVE: how often the VMM should call
+ * hvdb_kvm_maintain(). A pass sooner than 10 ms after the previous one
+ * does nothing. */
+#define HVDB_KVM_MAINTAIN_PERIOD_MS 50u
+
+/* One maintenance pass of the adaptive policy, off the write path: rates
+ * since the previous pass (exits counted by hvdb_kvm_mmio_write, in-kernel
+ * fires by hvdb_kvm_poll), then every demotion, then promotions while the
+ * pass's time budget lasts. Deassigns run before assigns and passes are
+ * HVDB_KVM_MAINTAIN_PERIOD_MS apart because a KVM deassign soon after an
+ * assign waits out an SRCU grace period (~8 ms). Any thread; serialises
+ * with connects and disconnects of the partition. The number of
+ * connections moved, 0 under another policy, or -ENOMEM. */
+HVDB_API int hvdb_kvm_maintain(struct hvdb_kvm *kvm);
+
+/* A file descriptor (an epoll instance) that becomes readable when an
+ * eventfd of the library's holds in-kernel fires; the VMM adds it to its
+ * own poll set and calls hvdb_kvm_poll() then. Owned by (kvm). */
+HVDB_API int hvdb_kvm_notify_fd(struct hvdb_kvm *kvm);
+
+/* Called by hvdb_kvm_poll() once per eventfd read: (count) in-kernel
+ * fires of connection (conn) of port (port), already counted (or
+ * dropped, when the port was deleted). No lock held. */
+typedef void (*hvdb_kvm_fired_fn)(void *opaque, HV_PORT_ID port,
+				  HV_CONNECTION_ID conn, uint64_t count);
+
+/* Reads every ready eventfd of the library's without blocking, accounts
+ * what it holds to its connection (hvdb_port_account_offloaded: counter,
+ * callback, ring), then calls (fn) (may be NULL). The signals read, or
+ * -errno. Any thread. */
+HVDB_API int64_t hvdb_kvm_poll(struct hvdb_kvm *kvm, hvdb_kvm_fired_fn fn,
+			       void *opaque);
+
+/* Moves connection (id) to (path) now, as a pass would (tests; a VMM that
+ * knows a doorbell is hot). 0; -ENOENT no such connection; -EPERM to the
+ * exit path when its ioeventfds signal the port's own eventfd (policy ALL:
+ * in-kernel fires there cannot be told from exits) or when its port was
+ * deleted (its writes are drops on the exit path); KVM's -errno when a
+ * promotion is refused (the connection stays on the exit path, what KVM
+ * took meanwhile counted). Serialises like hvdb_kvm_maintain(). */
+HVDB_API int hvdb_kvm_set_path(struct hvdb_kvm *kvm, HV_CONNECTION_ID id,
+			       enum hvdb_kvm_path path);
 
 /* One connection as the backend holds it. (size) is IN, as for stats. */
 struct hvdb_kvm_connection {

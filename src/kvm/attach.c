@@ -7,11 +7,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <hvdb/testing.h>
 #include <hvdb/backend.h>
 
+#include "adaptive.h"
 #include "attach.h"
 #include "offload.h"
 
@@ -53,17 +57,40 @@ int attach_vm_ioctl(struct hvdb_kvm *k, unsigned long request, void *arg)
 	return rc < 0 ? -errno : rc;
 }
 
+uint64_t attach_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The adaptive knobs left 0 take their defaults (hvdb/kvm.h). */
+static void adaptive_defaults(struct hvdb_kvm_options *o)
+{
+	if (!o->adaptive_max_ioeventfds)
+		o->adaptive_max_ioeventfds = 256;
+	if (!o->adaptive_promote_wps)
+		o->adaptive_promote_wps = 1000;
+	if (!o->adaptive_pass_budget_us)
+		o->adaptive_pass_budget_us = 2000;
+	if (!o->adaptive_idle_ms)
+		o->adaptive_idle_ms = 2000;
+}
+
 void hvdb_kvm_options_init(struct hvdb_kvm_options *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->size = sizeof(*o);
 	o->policy = HVDB_KVM_OFFLOAD_ALL;
 	o->offload_limit = HVDB_KVM_NO_LIMIT;
+	adaptive_defaults(o);
 }
 
 static bool policy_known(enum hvdb_kvm_policy p)
 {
-	return p == HVDB_KVM_OFFLOAD_ALL || p == HVDB_KVM_OFFLOAD_NONE;
+	return p == HVDB_KVM_OFFLOAD_ALL || p == HVDB_KVM_OFFLOAD_NONE ||
+	       p == HVDB_KVM_OFFLOAD_ADAPTIVE;
 }
 
 /* Copies (in) of in->size bytes over the defaults. 0 or -EINVAL. */
@@ -84,6 +111,7 @@ static int options_take(struct hvdb_kvm_options *o,
 			return -EINVAL;
 	memcpy(o, in, in->size < sizeof(*o) ? in->size : sizeof(*o));
 	o->size = sizeof(*o);
+	adaptive_defaults(o);
 	if (!policy_known(o->policy))
 		return -EINVAL;
 	if (o->memory && !o->memory->set_page_readonly)
@@ -128,19 +156,34 @@ int hvdb_kvm_attach(struct hvdb *hv, uint64_t partition, int vm_fd,
 	attach_debug(k, "partition %#llx: ioeventfd %d any-length %d",
 		     (unsigned long long)partition, k->cap_ioeventfd,
 		     k->cap_any_length);
+	k->last_pass_ns = attach_now_ns();
+	k->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (k->epfd < 0) {
+		rc = -errno;
+		goto err_free;
+	}
 	rc = pthread_mutex_init(&k->lock, NULL);
 	if (rc) {
 		rc = -rc;
-		goto err_free;
+		goto err_epoll;
+	}
+	rc = pthread_mutex_init(&k->change, NULL);
+	if (rc) {
+		rc = -rc;
+		goto err_mutex;
 	}
 	rc = hvdb_partition_set_backend(hv, partition, &offload_ops, k);
 	if (rc < 0)
-		goto err_mutex;
+		goto err_change;
 	*out = k;
 	return 0;
 
+err_change:
+	pthread_mutex_destroy(&k->change);
 err_mutex:
 	pthread_mutex_destroy(&k->lock);
+err_epoll:
+	close(k->epfd);
 err_free:
 	free(k);
 	return rc;
@@ -156,7 +199,11 @@ void hvdb_kvm_detach(struct hvdb_kvm *k)
 	    hvdb_partition_set_backend(k->hv, k->partition, NULL, NULL) < 0)
 		attach_debug(k, "partition %#llx: clearing the backend failed",
 			     (unsigned long long)k->partition);
+	pthread_mutex_destroy(&k->change);
 	pthread_mutex_destroy(&k->lock);
+	close(k->epfd);
+	for (size_t i = 0; i < ATTACH_HITS_PAGES; i++)
+		free(k->hits[i]);
 	free(k->pages);
 	free(k);
 }
@@ -182,6 +229,7 @@ int hvdb_kvm_mmio_write(struct hvdb_kvm *k, hvdb_gpa_t gpa, const void *data,
 			uint32_t len, struct hvdb_write_outcome *out)
 {
 	const uint8_t *b = data;
+	struct hvdb_write_outcome o;
 	uint64_t value = 0;
 	int rc;
 
@@ -189,13 +237,15 @@ int hvdb_kvm_mmio_write(struct hvdb_kvm *k, hvdb_gpa_t gpa, const void *data,
 		return -EINVAL;
 	for (uint32_t i = len; i--;)
 		value = (value << 8) | b[i];
-	rc = hvdb_write(k->hv, k->partition, gpa, len, value, out);
+	rc = hvdb_write(k->hv, k->partition, gpa, len, value, &o);
 	switch (rc) {
 	case HVDB_WRITE_FIRE:
 		__atomic_add_fetch(&k->exit_fires, 1, __ATOMIC_RELAXED);
+		adaptive_count_exit(k, o.connection_id);
 		break;
 	case HVDB_WRITE_DROPPED:
 		__atomic_add_fetch(&k->exit_drops, 1, __ATOMIC_RELAXED);
+		adaptive_count_exit(k, o.connection_id);
 		break;
 	case HVDB_WRITE_MISS:
 		__atomic_add_fetch(&k->exit_misses, 1, __ATOMIC_RELAXED);
@@ -203,7 +253,32 @@ int hvdb_kvm_mmio_write(struct hvdb_kvm *k, hvdb_gpa_t gpa, const void *data,
 	default:
 		break;
 	}
+	if (out && (rc == HVDB_WRITE_FIRE || rc == HVDB_WRITE_DROPPED))
+		*out = o;
 	return rc;
+}
+
+int hvdb_kvm_maintain(struct hvdb_kvm *k)
+{
+	return adaptive_maintain(k);
+}
+
+int hvdb_kvm_notify_fd(struct hvdb_kvm *k)
+{
+	return k->epfd;
+}
+
+int64_t hvdb_kvm_poll(struct hvdb_kvm *k, hvdb_kvm_fired_fn fn, void *opaque)
+{
+	return adaptive_poll(k, fn, opaque);
+}
+
+int hvdb_kvm_set_path(struct hvdb_kvm *k, HV_CONNECTION_ID id,
+		      enum hvdb_kvm_path path)
+{
+	if (path != HVDB_KVM_PATH_EXIT && path != HVDB_KVM_PATH_IOEVENTFD)
+		return -EINVAL;
+	return adaptive_set_path(k, id, path);
 }
 
 int64_t hvdb_kvm_account(struct hvdb_kvm *k, int eventfd, uint64_t count)

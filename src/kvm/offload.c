@@ -8,41 +8,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adaptive.h"
 #include "offload.h"
 #include "rampage.h"
-
-#define OFFLOAD_MAX_FDS 4u
-
-/* One attached connection: its match identity and what was registered. */
-struct offload_conn {
-	struct hvdb_trigger trigger; /* identity, as attached */
-	enum hvdb_kvm_path path;
-	int efd;	   /* what the ioeventfds signal; -1 on the exit path */
-	bool efd_owned;	   /* ours (the port had none), closed on detach */
-	bool ram_page;	   /* holds a read-only reference on its page */
-	bool refused;	   /* KVM or the fd table said no (not a policy) */
-	bool port_deleted; /* its writes are dropped; under lock */
-	bool on_efd;	   /* in the by_efd chain: it signalled efd */
-	unsigned nreg;
-	struct kvm_ioeventfd reg[OFFLOAD_MAX_FDS]; /* exactly as assigned */
-	uint64_t fires, drops; /* offloaded, accounted to it; under lock */
-	struct offload_conn *next_id;  /* hvdb_kvm.by_id chain */
-	struct offload_conn *next_efd; /* hvdb_kvm.by_efd chain */
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* The ioeventfds a trigger needs (SPEC §5): one of its size; SIZE_ANY
  * with a value, one per length 1, 2, 4, 8 the value fits; SIZE_ANY with
  * ANY_VALUE, one length-0 wildcard. Datamatch unless ANY_VALUE. */
-static unsigned plan(const struct hvdb_trigger *t, int efd,
-		     struct kvm_ioeventfd reg[OFFLOAD_MAX_FDS])
+unsigned offload_plan(const struct hvdb_trigger *t, int efd,
+		      struct kvm_ioeventfd reg[OFFLOAD_MAX_FDS])
 {
 	static const uint32_t widths[] = { 1, 2, 4, 8 };
 	unsigned n = 0;
@@ -71,12 +45,11 @@ static unsigned plan(const struct hvdb_trigger *t, int efd,
 	return n;
 }
 
-/* Assigns or deassigns one ioeventfd, timing it. 0 or -errno. */
-static int ioeventfd(struct hvdb_kvm *k, struct kvm_ioeventfd *reg,
-		     bool deassign)
+int offload_ioeventfd(struct hvdb_kvm *k, struct kvm_ioeventfd *reg,
+		      bool deassign)
 {
 	struct kvm_ioeventfd r = *reg;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = attach_now_ns();
 	int rc;
 
 	if (deassign)
@@ -85,10 +58,10 @@ static int ioeventfd(struct hvdb_kvm *k, struct kvm_ioeventfd *reg,
 	pthread_mutex_lock(&k->lock);
 	if (deassign) {
 		k->stats.unregistrations++;
-		k->stats.unregister_ns += now_ns() - t0;
+		k->stats.unregister_ns += attach_now_ns() - t0;
 	} else {
 		k->stats.registrations++;
-		k->stats.register_ns += now_ns() - t0;
+		k->stats.register_ns += attach_now_ns() - t0;
 	}
 	pthread_mutex_unlock(&k->lock);
 	return rc < 0 ? rc : 0;
@@ -99,6 +72,10 @@ static const char *refusal(struct hvdb_kvm *k, const struct offload_conn *c)
 {
 	if (k->opt.policy == HVDB_KVM_OFFLOAD_NONE)
 		return "offload disabled";
+	/* Setting up the exit path costs KVM nothing; maintenance passes
+	 * promote it if it proves hot. */
+	if (k->opt.policy == HVDB_KVM_OFFLOAD_ADAPTIVE)
+		return "adaptive: starts on the exit path";
 	if (!k->cap_ioeventfd)
 		return "no KVM_CAP_IOEVENTFD";
 	if (c->trigger.any_size && c->trigger.any_value && !k->cap_any_length)
@@ -134,9 +111,9 @@ static void offload_try(struct hvdb_kvm *k, struct offload_conn *c)
 		}
 		c->efd_owned = true;
 	}
-	c->nreg = plan(&c->trigger, c->efd, c->reg);
+	c->nreg = offload_plan(&c->trigger, c->efd, c->reg);
 	for (i = 0; i < c->nreg; i++) {
-		rc = ioeventfd(k, &c->reg[i], false);
+		rc = offload_ioeventfd(k, &c->reg[i], false);
 		if (rc < 0)
 			goto err_undo;
 	}
@@ -146,7 +123,7 @@ static void offload_try(struct hvdb_kvm *k, struct offload_conn *c)
 err_undo:
 	why = "KVM_IOEVENTFD refused";
 	while (i--)
-		if (ioeventfd(k, &c->reg[i], true) < 0)
+		if (offload_ioeventfd(k, &c->reg[i], true) < 0)
 			attach_debug(k, "conn %u: undo of ioeventfd %u failed",
 				     c->trigger.connection_id, i);
 	if (c->efd_owned)
@@ -171,6 +148,30 @@ static struct offload_conn **by_efd(struct hvdb_kvm *k, int efd)
 	return &k->by_efd[(unsigned)efd % ATTACH_BUCKETS];
 }
 
+/* Puts (c) in the eventfd table: it signals c->efd. Called with k->lock
+ * held. */
+static void efd_link(struct hvdb_kvm *k, struct offload_conn *c)
+{
+	struct offload_conn **b = by_efd(k, c->efd);
+
+	c->next_efd = *b;
+	*b = c;
+	c->on_efd = true;
+}
+
+/* Undoes efd_link, if it was. Called with k->lock held. */
+static void efd_unlink(struct hvdb_kvm *k, struct offload_conn *c)
+{
+	struct offload_conn **p;
+
+	if (!c->on_efd)
+		return;
+	for (p = by_efd(k, c->efd); *p != c; p = &(*p)->next_efd)
+		;
+	*p = c->next_efd;
+	c->on_efd = false;
+}
+
 /* Links (c) into the tables and counts it. Called with k->lock held. */
 static void conn_link(struct hvdb_kvm *k, struct offload_conn *c)
 {
@@ -179,10 +180,7 @@ static void conn_link(struct hvdb_kvm *k, struct offload_conn *c)
 	c->next_id = *b;
 	*b = c;
 	if (c->path == HVDB_KVM_PATH_IOEVENTFD) {
-		b = by_efd(k, c->efd);
-		c->next_efd = *b;
-		*b = c;
-		c->on_efd = true;
+		efd_link(k, c);
 		k->stats.offloaded++;
 		k->stats.ioeventfds += c->nreg;
 	} else {
@@ -200,17 +198,87 @@ static void conn_unlink(struct hvdb_kvm *k, struct offload_conn *c)
 	     p = &(*p)->next_id)
 		;
 	*p = c->next_id;
-	if (c->on_efd) {
-		for (p = by_efd(k, c->efd); *p != c; p = &(*p)->next_efd)
-			;
-		*p = c->next_efd;
-	}
+	efd_unlink(k, c);
 	if (c->path != HVDB_KVM_PATH_IOEVENTFD) {
 		k->stats.userspace--;
 		return;
 	}
 	k->stats.offloaded--;
 	k->stats.ioeventfds -= c->nreg;
+}
+
+void offload_set_kvm(struct hvdb_kvm *k, struct offload_conn *c, int efd,
+		     bool owned, const struct kvm_ioeventfd *reg, unsigned n)
+{
+	c->efd = efd;
+	c->efd_owned = owned;
+	c->nreg = n;
+	memcpy(c->reg, reg, n * sizeof(*reg));
+	c->path = HVDB_KVM_PATH_IOEVENTFD;
+	efd_link(k, c);
+	k->stats.userspace--;
+	k->stats.offloaded++;
+	k->stats.ioeventfds += n;
+}
+
+void offload_set_exit(struct hvdb_kvm *k, struct offload_conn *c)
+{
+	efd_unlink(k, c);
+	if (c->efd_owned)
+		close(c->efd);
+	k->stats.offloaded--;
+	k->stats.ioeventfds -= c->nreg;
+	k->stats.userspace++;
+	c->efd = -1;
+	c->efd_owned = false;
+	c->nreg = 0;
+	c->path = HVDB_KVM_PATH_EXIT;
+}
+
+struct offload_conn *offload_find_id(struct hvdb_kvm *k, HV_CONNECTION_ID id)
+{
+	struct offload_conn *c;
+
+	for (c = *by_id(k, id); c; c = c->next_id)
+		if (c->trigger.connection_id == id)
+			break;
+	return c;
+}
+
+struct offload_conn *offload_find_efd(struct hvdb_kvm *k, int efd)
+{
+	struct offload_conn *c;
+
+	for (c = *by_efd(k, efd); c; c = c->next_efd)
+		if (c->efd == efd)
+			break;
+	return c;
+}
+
+struct offload_conn *offload_next(struct hvdb_kvm *k, struct offload_conn *c)
+{
+	unsigned b = 0;
+
+	if (c) {
+		if (c->next_id)
+			return c->next_id;
+		b = c->trigger.connection_id % ATTACH_BUCKETS + 1;
+	}
+	for (; b < ATTACH_BUCKETS; b++)
+		if (k->by_id[b])
+			return k->by_id[b];
+	return NULL;
+}
+
+void offload_note_fires(struct hvdb_kvm *k, struct offload_conn *c,
+			uint64_t count, uint64_t fired)
+{
+	k->stats.offloaded_fires += fired;
+	k->stats.offloaded_drops += count - fired;
+	if (c) {
+		c->fires += fired;
+		c->drops += count - fired;
+	}
 }
 
 /* Moves (c) from its ioeventfds to the exit path: deassigns exactly what
@@ -220,7 +288,7 @@ static void conn_unlink(struct hvdb_kvm *k, struct offload_conn *c)
 static void offload_demote(struct hvdb_kvm *k, struct offload_conn *c)
 {
 	for (unsigned i = 0; i < c->nreg; i++)
-		if (ioeventfd(k, &c->reg[i], true) < 0)
+		if (offload_ioeventfd(k, &c->reg[i], true) < 0)
 			attach_debug(k, "conn %u: deassign %u failed",
 				     c->trigger.connection_id, i);
 	pthread_mutex_lock(&k->lock);
@@ -248,6 +316,7 @@ static int offload_attach(void *opaque, const struct hvdb_trigger *trigger,
 	c->trigger = *trigger;
 	c->path = HVDB_KVM_PATH_EXIT;
 	c->efd = -1;
+	pthread_mutex_lock(&k->change);
 	/* First the page: from here on every write to it reaches an
 	 * ioeventfd or the MMIO path, never silently RAM. */
 	pthread_mutex_lock(&k->lock);
@@ -255,14 +324,20 @@ static int offload_attach(void *opaque, const struct hvdb_trigger *trigger,
 	pthread_mutex_unlock(&k->lock);
 	if (rc < 0)
 		goto err_free;
+	/* Without its exit counter it is never promoted: not an error. */
+	if (adaptive_track(k, trigger->connection_id) < 0)
+		c->no_promote = true;
 	offload_try(k, c);
 	pthread_mutex_lock(&k->lock);
+	adaptive_baseline(k, c);
 	conn_link(k, c);
 	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_unlock(&k->change);
 	*cookie = c;
 	return 0;
 
 err_free:
+	pthread_mutex_unlock(&k->change);
 	free(c);
 	return rc;
 }
@@ -275,16 +350,21 @@ static void offload_detach(void *opaque, const struct hvdb_trigger *trigger,
 	struct offload_conn *c = cookie;
 
 	(void)trigger;
+	pthread_mutex_lock(&k->change);
 	for (unsigned i = 0; i < c->nreg; i++)
 		/* Same identity as assigned, plus DEASSIGN. */
-		if (ioeventfd(k, &c->reg[i], true) < 0)
+		if (offload_ioeventfd(k, &c->reg[i], true) < 0)
 			attach_debug(k, "conn %u: deassign %u failed",
 				     c->trigger.connection_id, i);
 	pthread_mutex_lock(&k->lock);
+	/* The kernel signals no more: what our own eventfd still holds
+	 * came before this disconnect returns, and is counted now. */
+	adaptive_release(k, c);
 	if (c->ram_page)
 		rampage_unref(k, c->trigger.gpa);
 	conn_unlink(k, c);
 	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_unlock(&k->change);
 	if (c->efd_owned)
 		close(c->efd);
 	free(c);
@@ -303,11 +383,14 @@ static void offload_port_deleted(void *opaque,
 	struct offload_conn *c = cookie;
 
 	(void)trigger;
+	/* Not while a maintenance pass moves it. */
+	pthread_mutex_lock(&k->change);
 	pthread_mutex_lock(&k->lock);
 	c->port_deleted = true;
 	pthread_mutex_unlock(&k->lock);
 	if (c->path == HVDB_KVM_PATH_IOEVENTFD)
 		offload_demote(k, c);
+	pthread_mutex_unlock(&k->change);
 }
 
 /* hvdb_backend_ops.release: hvdb_destroy took the backend away. */
@@ -359,12 +442,8 @@ int64_t offload_account(struct hvdb_kvm *k, int efd, uint64_t count)
 		}
 		fired = rc < 0 ? 0 : (int64_t)count;
 	}
-	k->stats.offloaded_fires += (uint64_t)fired;
-	k->stats.offloaded_drops += count - (uint64_t)fired;
-	if (on_efd == 1) {
-		first->fires += (uint64_t)fired;
-		first->drops += count - (uint64_t)fired;
-	}
+	offload_note_fires(k, on_efd == 1 ? first : NULL, count,
+			   (uint64_t)fired);
 out:
 	pthread_mutex_unlock(&k->lock);
 	return fired;
@@ -376,9 +455,7 @@ int offload_connection_get(struct hvdb_kvm *k, HV_CONNECTION_ID id,
 	struct offload_conn *c;
 
 	pthread_mutex_lock(&k->lock);
-	for (c = *by_id(k, id); c; c = c->next_id)
-		if (c->trigger.connection_id == id)
-			break;
+	c = offload_find_id(k, id);
 	if (c) {
 		out->path = c->path;
 		out->eventfd = c->path == HVDB_KVM_PATH_IOEVENTFD ? c->efd : -1;
