@@ -9,8 +9,8 @@
 
 #include <hvdb/kvm.h>
 
+#include "boot.h"
 #include "guest_abi.h"
-#include "image.h"
 #include "memory.h"
 #include "mmio.h"
 #include "paging.h"
@@ -19,15 +19,8 @@
 #include "vm.h"
 
 #define SCRIPT_MAX_VMS 64u
-#define REGION_SIZE (4ull << 20)
+#define REGION_SIZE BOOT_REGION_SIZE
 #define REGION_ALIGN (1ull << 30)
-#define POOL_PAGES 512u
-/* Offsets in the VMM region. */
-#define OFF_BOOT 0x0000u
-#define OFF_MAILBOX 0x1000u
-#define OFF_STACK_TOP 0x10000u
-#define OFF_IMAGE 0x10000u
-#define OFF_POOL (REGION_SIZE - POOL_PAGES * HVDB_PAGE_SIZE)
 
 struct script_vm {
 	uint64_t partition;
@@ -135,31 +128,14 @@ static int run_to_next(struct kvm_script *s, struct script_vm *sv)
 static int boot_guest(struct kvm_script *s, struct script_vm *sv,
 		      hvdb_gpa_t base)
 {
-	uint64_t image = (uint64_t)(hvdb_guest_image_end - hvdb_guest_image);
-	volatile struct guest_boot *b;
-	int rc;
+	struct boot_one bo;
+	int rc = boot_one(sv->vm, base, GUEST_MODE_SCRIPT, &bo);
 
-	if (OFF_IMAGE + image > OFF_POOL)
-		return -E2BIG;
-	rc = kvm_memory_add_ram(sv->vm, base, REGION_SIZE, false);
-	if (!rc)
-		rc = kvm_paging_init(sv->vm, base + OFF_POOL, POOL_PAGES);
-	if (!rc)
-		rc = kvm_paging_map(sv->vm, base, OFF_POOL);
 	if (rc < 0)
 		return rc;
-	memcpy(kvm_memory_gpa(sv->vm, base + OFF_IMAGE, image),
-	       hvdb_guest_image, image);
-	b = kvm_memory_gpa(sv->vm, base + OFF_BOOT, sizeof(*b));
-	b->magic = GUEST_BOOT_MAGIC;
-	b->mode = GUEST_MODE_SCRIPT;
-	b->vcpus = 1;
-	b->partition = sv->partition;
-	b->mailbox = base + OFF_MAILBOX;
-	sv->mb = kvm_memory_gpa(sv->vm, base + OFF_MAILBOX, sizeof(*sv->mb));
-	rc = kvm_vcpu_create(sv->vm, 0, base + OFF_IMAGE, base + OFF_STACK_TOP,
-			     base + OFF_BOOT, base + OFF_MAILBOX, &sv->vcpu);
-	return rc < 0 ? rc : run_to_next(s, sv);
+	sv->vcpu = bo.vcpu;
+	sv->mb = bo.mb;
+	return run_to_next(s, sv);
 }
 
 int kvm_script_partition(struct kvm_script *s, struct hvdb *hv,
