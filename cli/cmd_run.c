@@ -81,13 +81,17 @@ static const char *notify_name(enum kvm_demo_notify n)
 	return notify_names[n];
 }
 
-/* The index of (arg) in (names), or -1. */
-static int name_index(const char *const *names, size_t n, const char *arg)
+/* The index of (arg) among the (n) (names) of option --(name) into
+ * *out: 0, or the usage error (*out 0). */
+static int choice(const char *name, const char *const *names, size_t n,
+		  const char *arg, uint64_t *out)
 {
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(names[i], arg))
-			return (int)i;
-	return -1;
+	for (*out = 0; *out < n; (*out)++)
+		if (!strcmp(names[*out], arg))
+			return 0;
+	*out = 0;
+	return commands_usage_error("run", "bad value '%s' for --%s", arg,
+				    name);
 }
 
 static void print_cost(const struct hvdb_kvm_stats *o)
@@ -510,23 +514,12 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			o->demo.policy = HVDB_KVM_OFFLOAD_NONE;
 			break;
 		case 'p':
-			v = (uint64_t)name_index(policy_names, 3, optarg);
-			if (v > HVDB_KVM_OFFLOAD_ADAPTIVE)
-				rc = commands_usage_error(
-					"run",
-					"bad value '%s' for --offload-policy "
-					"(all, none or adaptive)",
-					optarg);
+			rc = choice("offload-policy", policy_names, 3, optarg,
+				    &v);
 			o->demo.policy = (enum hvdb_kvm_policy)v;
 			break;
 		case 'N':
-			v = (uint64_t)name_index(notify_names, 2, optarg);
-			if (v > KVM_DEMO_NOTIFY_ALWAYS)
-				rc = commands_usage_error(
-					"run",
-					"bad value '%s' for --notify "
-					"(suppress or always)",
-					optarg);
+			rc = choice("notify", notify_names, 2, optarg, &v);
 			o->demo.notify = (enum kvm_demo_notify)v;
 			break;
 		case 'r':

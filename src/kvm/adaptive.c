@@ -197,10 +197,7 @@ err_undo:
  * eventfd. Called with k->change held, k->lock not. */
 static void demote(struct hvdb_kvm *k, struct offload_conn *c)
 {
-	for (unsigned i = 0; i < c->nreg; i++)
-		if (offload_ioeventfd(k, &c->reg[i], true) < 0)
-			attach_debug(k, "conn %u: deassign %u failed",
-				     c->trigger.connection_id, i);
+	offload_deassign(k, c);
 	pthread_mutex_lock(&k->lock);
 	adaptive_release(k, c);
 	offload_set_exit(k, c);

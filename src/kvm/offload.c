@@ -281,16 +281,22 @@ void offload_note_fires(struct hvdb_kvm *k, struct offload_conn *c,
 	}
 }
 
+void offload_deassign(struct hvdb_kvm *k, struct offload_conn *c)
+{
+	for (unsigned i = 0; i < c->nreg; i++)
+		/* Same identity as assigned, plus DEASSIGN. */
+		if (offload_ioeventfd(k, &c->reg[i], true) < 0)
+			attach_debug(k, "conn %u: deassign %u failed",
+				     c->trigger.connection_id, i);
+}
+
 /* Moves (c) from its ioeventfds to the exit path: deassigns exactly what
  * was assigned. It stays in the by_efd chain, so signals still pending in
  * its eventfd are accounted (as drops, once its port is deleted). Called
  * under the hvdb lock, without k->lock. */
 static void offload_demote(struct hvdb_kvm *k, struct offload_conn *c)
 {
-	for (unsigned i = 0; i < c->nreg; i++)
-		if (offload_ioeventfd(k, &c->reg[i], true) < 0)
-			attach_debug(k, "conn %u: deassign %u failed",
-				     c->trigger.connection_id, i);
+	offload_deassign(k, c);
 	pthread_mutex_lock(&k->lock);
 	k->stats.offloaded--;
 	k->stats.ioeventfds -= c->nreg;
@@ -351,11 +357,7 @@ static void offload_detach(void *opaque, const struct hvdb_trigger *trigger,
 
 	(void)trigger;
 	pthread_mutex_lock(&k->change);
-	for (unsigned i = 0; i < c->nreg; i++)
-		/* Same identity as assigned, plus DEASSIGN. */
-		if (offload_ioeventfd(k, &c->reg[i], true) < 0)
-			attach_debug(k, "conn %u: deassign %u failed",
-				     c->trigger.connection_id, i);
+	offload_deassign(k, c);
 	pthread_mutex_lock(&k->lock);
 	/* The kernel signals no more: what our own eventfd still holds
 	 * came before this disconnect returns, and is counted now. */

@@ -49,6 +49,9 @@ unsigned offload_plan(const struct hvdb_trigger *trigger, int efd,
  * Takes k->lock for the stats: call without it. */
 int offload_ioeventfd(struct hvdb_kvm *k, struct kvm_ioeventfd *reg,
 		      bool deassign);
+/* Deassigns every ioeventfd of (c) exactly as assigned (a failure is
+ * logged: the kernel holds nothing else of ours). Call without k->lock. */
+void offload_deassign(struct hvdb_kvm *k, struct offload_conn *c);
 /* Lookups and the walk over every connection. Called with k->lock held. */
 struct offload_conn *offload_find_id(struct hvdb_kvm *k, HV_CONNECTION_ID id);
 struct offload_conn *offload_find_efd(struct hvdb_kvm *k, int efd);
