@@ -387,7 +387,9 @@ static void number_groups(struct walk *w, uint32_t n)
 {
 	uint32_t i, j, k, next = 0;
 
-	qsort_r(w->order, n, sizeof(*w->order), by_eventfd, w->rec);
+	/* qsort_r's array may not be NULL, which an empty walk's is. */
+	if (n > 1)
+		qsort_r(w->order, n, sizeof(*w->order), by_eventfd, w->rec);
 	/* First, each record's group leader: the lowest index of its run. */
 	for (i = 0; i < n; i = j) {
 		uint32_t lead = w->order[i];
