@@ -270,6 +270,10 @@ const KVM_LAYOUT: &[(&str, &str, &[&str])] = &[
             "debug",
             "memory",
             "memory_opaque",
+            "adaptive_max_ioeventfds",
+            "adaptive_promote_wps",
+            "adaptive_pass_budget_us",
+            "adaptive_idle_ms",
             "reserved",
         ],
     ),
@@ -293,6 +297,9 @@ const KVM_LAYOUT: &[(&str, &str, &[&str])] = &[
             "exit_misses",
             "offloaded_fires",
             "offloaded_drops",
+            "passes",
+            "promotions",
+            "demotions",
         ],
     ),
     (
@@ -315,6 +322,7 @@ const KVM_LAYOUT: &[(&str, &str, &[&str])] = &[
 const KVM_CONSTANTS: &[&str] = &[
     "HVDB_KVM_OFFLOAD_ALL",
     "HVDB_KVM_OFFLOAD_NONE",
+    "HVDB_KVM_OFFLOAD_ADAPTIVE",
     "HVDB_KVM_PATH_EXIT",
     "HVDB_KVM_PATH_IOEVENTFD",
     "HVDB_KVM_NO_LIMIT",

@@ -1,7 +1,7 @@
 //! `<hvdb/kvm.h>`: libhvdb-kvm, the KVM fast path (feature `kvm`).
 use core::ffi::{c_int, c_uint, c_void};
 
-use crate::{hvdb, hvdb_gpa_t, hvdb_write_outcome, HV_CONNECTION_ID};
+use crate::{hvdb, hvdb_gpa_t, hvdb_write_outcome, HV_CONNECTION_ID, HV_PORT_ID};
 
 /// One partition attached to one KVM VM (opaque).
 #[repr(C)]
@@ -20,6 +20,7 @@ pub struct hvdb_kvm_slots {
 pub type hvdb_kvm_policy = c_uint;
 pub const HVDB_KVM_OFFLOAD_ALL: hvdb_kvm_policy = 0;
 pub const HVDB_KVM_OFFLOAD_NONE: hvdb_kvm_policy = 1;
+pub const HVDB_KVM_OFFLOAD_ADAPTIVE: hvdb_kvm_policy = 2;
 
 pub type hvdb_kvm_path = c_uint;
 pub const HVDB_KVM_PATH_EXIT: hvdb_kvm_path = 0;
@@ -42,6 +43,10 @@ pub struct hvdb_kvm_options {
     pub debug: bool,
     pub memory: *const hvdb_kvm_memory_ops,
     pub memory_opaque: *mut c_void,
+    pub adaptive_max_ioeventfds: u32,
+    pub adaptive_promote_wps: u32,
+    pub adaptive_pass_budget_us: u32,
+    pub adaptive_idle_ms: u32,
     pub reserved: [u64; 8],
 }
 
@@ -64,7 +69,14 @@ pub struct hvdb_kvm_stats {
     pub exit_misses: u64,
     pub offloaded_fires: u64,
     pub offloaded_drops: u64,
+    pub passes: u64,
+    pub promotions: u64,
+    pub demotions: u64,
 }
+
+/// `hvdb_kvm_fired_fn`: (opaque, port, connection, count).
+pub type hvdb_kvm_fired_fn =
+    Option<unsafe extern "C" fn(opaque: *mut c_void, port: HV_PORT_ID, conn: HV_CONNECTION_ID, count: u64)>;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]
@@ -101,6 +113,10 @@ extern "C" {
     pub fn hvdb_kvm_account(kvm: *mut hvdb_kvm, eventfd: c_int, count: u64) -> i64;
     pub fn hvdb_kvm_get_stats(kvm: *mut hvdb_kvm, stats: *mut hvdb_kvm_stats) -> c_int;
     pub fn hvdb_kvm_connection_get(kvm: *mut hvdb_kvm, id: HV_CONNECTION_ID, out: *mut hvdb_kvm_connection) -> c_int;
+    pub fn hvdb_kvm_maintain(kvm: *mut hvdb_kvm) -> c_int;
+    pub fn hvdb_kvm_notify_fd(kvm: *mut hvdb_kvm) -> c_int;
+    pub fn hvdb_kvm_poll(kvm: *mut hvdb_kvm, fn_: hvdb_kvm_fired_fn, opaque: *mut c_void) -> i64;
+    pub fn hvdb_kvm_set_path(kvm: *mut hvdb_kvm, id: HV_CONNECTION_ID, path: hvdb_kvm_path) -> c_int;
 
     pub fn hvdb_kvm_slots_create(vm_fd: c_int, first: u32, count: u32, out: *mut *mut hvdb_kvm_slots) -> c_int;
     pub fn hvdb_kvm_slots_add(
