@@ -2,11 +2,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include <urcu/uatomic.h>
-
 #include "connection.h"
 #include "conninfo.h"
 #include "gpa.h"
+#include "grace.h"
 #include "partition.h"
 #include "port.h"
 #include "reason.h"
@@ -158,7 +157,7 @@ static void backend_trigger(struct hvdb_trigger *bt, const struct connection *c)
 	bt->any_size = c->trigger.any_size;
 	bt->any_value = c->trigger.any_value;
 	bt->value = c->trigger.any_value ? 0 : c->trigger.value;
-	bt->eventfd = uatomic_read(&c->port->eventfd);
+	bt->eventfd = __atomic_load_n(&c->port->eventfd, __ATOMIC_RELAXED);
 }
 
 /* Lets the partition's backend attach (c). 0 or -errno. */
@@ -233,6 +232,7 @@ out:
 
 static void connection_free_rcu(struct rcu_head *head)
 {
+	grace_reclaim();
 	free(caa_container_of(head, struct connection, rcu));
 }
 

@@ -2,9 +2,8 @@
 #ifndef HVDB_DELIVER_H
 #define HVDB_DELIVER_H
 
-#include <urcu/list.h>
-
 #include "hv.h"
+#include "ring.h"
 
 struct port;
 
@@ -12,8 +11,9 @@ struct port;
 struct deliver_port_state {
 	uint64_t offloaded; /* atomic: fires a backend accounted */
 	int pending;	    /* atomic: queued on its ring or waiting for room */
-	uint32_t stripe_mask;	      /* stripes - 1; fixed */
-	struct cds_list_head waiting; /* in ring->waiting, under ring lock */
+	uint32_t stripe_mask;	   /* stripes - 1; fixed */
+	struct ring *ring;	   /* its (target VP, SINT) ring; fixed */
+	struct ring_waiter waiter; /* queues this port instance's entry */
 };
 
 /* Fires through hvdb_write are counted per CPU, in stripes that end
@@ -34,20 +34,27 @@ int deliver_rings_create(struct hvdb *hv, uint32_t root_vp_count);
 
 /* Bytes of stripes a port of (hv) ends with. */
 size_t deliver_stripes_size(const struct hvdb *hv);
-/* Sets up the delivery state of a zeroed new port. */
-void deliver_port_init(const struct hvdb *hv, struct port *port);
+/* Sets up the delivery state of a zeroed new port whose id, target and
+ * instance are set. */
+void deliver_port_init(struct hvdb *hv, struct port *port);
 void deliver_rings_destroy(struct hvdb *hv);
 
-/* Fires (port) for connection (connection_id): count, signal the eventfd
- * when (signal_eventfd), run the callback, queue on the ring. Under
- * rcu_read_lock. */
+/* Fires (port) for connection (connection_id): count, queue on the ring
+ * (unless pending), signal the eventfd (unless offloaded: the kernel did),
+ * run the callback. Queueing comes before the signals, so a consumer they
+ * wake finds the port on the ring or waiting for room. Takes no lock;
+ * under rcu_read_lock. */
 void deliver_fire(struct hvdb *hv, struct port *port,
 		  HV_CONNECTION_ID connection_id, uint64_t count,
 		  bool offloaded);
 
-/* The port is being deleted: mark it so and take it off its ring's
- * waiting list, so no ring refers to its memory. Under hv->lock. */
-void deliver_port_deleted(struct hvdb *hv, struct port *port);
+/* The port is being deleted: mark it so (its writes drop from now on)
+ * and take it off its ring's waiting list. Under hv->lock. */
+void deliver_port_deleted(struct port *port);
+
+/* The port's memory goes: no ring may refer to it. A grace period after
+ * it became unreachable (no fire can still be queueing it). */
+void deliver_port_forget(struct port *port);
 
 /* Sum of a port's counters. */
 void deliver_port_stats(const struct port *port, struct hvdb_port_stats *out);

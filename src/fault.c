@@ -1,8 +1,6 @@
 /* fault.c - fault points: the n-th one passed after hvdb_fault_arm fails. */
 #include <stdlib.h>
 
-#include <urcu/uatomic.h>
-
 #include "fault.h"
 #include "hv.h"
 
@@ -19,20 +17,20 @@ const char *hvdb_fault_site_name(enum hvdb_fault_site site)
 
 void hvdb_fault_arm(struct hvdb *hv, uint64_t nth)
 {
-	uatomic_set(&hv->fault.count, 0);
-	uatomic_set(&hv->fault.nth, nth);
+	__atomic_store_n(&hv->fault.count, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&hv->fault.nth, nth, __ATOMIC_RELAXED);
 }
 
 uint64_t hvdb_fault_count(struct hvdb *hv)
 {
-	return uatomic_read(&hv->fault.count);
+	return __atomic_load_n(&hv->fault.count, __ATOMIC_RELAXED);
 }
 
 bool hvdb_fault_hit(struct hvdb *hv, enum hvdb_fault_site site)
 {
 	(void)site; /* one sequence over all sites, as SQLite's walk */
-	uint64_t n = uatomic_add_return(&hv->fault.count, 1);
-	uint64_t nth = uatomic_read(&hv->fault.nth);
+	uint64_t n = __atomic_add_fetch(&hv->fault.count, 1, __ATOMIC_RELAXED);
+	uint64_t nth = __atomic_load_n(&hv->fault.nth, __ATOMIC_RELAXED);
 
 	return nth != 0 && n == nth;
 }

@@ -3,6 +3,7 @@
 
 #include "connection.h"
 #include "deliver.h"
+#include "grace.h"
 #include "match.h"
 #include "hv.h"
 #include "partition.h"
@@ -16,12 +17,12 @@ void hv_lock(struct hvdb *hv)
 {
 	pthread_mutex_lock(&hv->lock);
 	/* lfht lookups must run inside a read-side section, writers too */
-	rcu_read_lock();
+	grace_read_lock();
 }
 
 void hv_unlock(struct hvdb *hv)
 {
-	rcu_read_unlock();
+	grace_read_unlock();
 	pthread_mutex_unlock(&hv->lock);
 }
 
@@ -94,7 +95,7 @@ void hvdb_destroy(struct hvdb *hv)
 	partition_destroy_all(hv);
 	hv_unlock(hv);
 	/* Run every pending reclamation before the tables go. */
-	rcu_barrier();
+	grace_barrier();
 	table_destroy(hv->partitions);
 	table_destroy(hv->ports);
 	oatable_fini(&hv->conn_by_gpa);
@@ -108,5 +109,5 @@ void hvdb_destroy(struct hvdb *hv)
 void hvdb_synchronize(struct hvdb *hv)
 {
 	(void)hv; /* one RCU domain serves every handle */
-	synchronize_rcu();
+	grace_wait();
 }

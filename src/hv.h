@@ -15,7 +15,7 @@
 #include "fault.h"
 #include "oatable.h"
 
-struct deliver_ring;
+struct ring;
 
 /* Twice a cache line: the adjacent-line prefetcher moves pairs. */
 #define HV_PAD 128
@@ -36,8 +36,9 @@ struct hvdb {
 	char pad_after[HV_PAD];
 	/* (partition, connection id) -> struct connection; under lock */
 	struct oatable conn_by_id;
-	struct deliver_ring *rings; /* root_vp_count * 16, fixed */
-	uint32_t stripe_mask;	    /* per-CPU counter stripes of a port - 1 */
+	struct ring *rings;	 /* root_vp_count * 16, fixed */
+	uint64_t port_instances; /* ports ever created; under lock */
+	uint32_t stripe_mask;	 /* per-CPU counter stripes of a port - 1 */
 	uint32_t root_vp_count;
 	struct fault_state fault;
 	struct dialect_state dialects; /* SPEC §7 registrations */

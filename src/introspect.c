@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include <urcu/uatomic.h>
-
 #include "connection.h"
 #include "introspect.h"
 #include "partition.h"
@@ -144,7 +142,8 @@ static int visit_connection(void *opaque, const void *item, void *walk_fn,
 		.partition = c->trigger.partition,
 		.id = c->id,
 		.port_id = c->port->id,
-		.port_deleted = uatomic_read(&c->port->deleted),
+		.port_deleted =
+			__atomic_load_n(&c->port->deleted, __ATOMIC_RELAXED),
 	};
 
 	(void)opaque;

@@ -15,12 +15,11 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include <urcu/uatomic.h>
-
 #include "connection.h"
 #include "conninfo.h"
 #include "deliver.h"
 #include "fault.h"
+#include "grace.h"
 #include "match.h"
 #include "port.h"
 
@@ -316,6 +315,7 @@ static void crowd_free(struct match_crowd *cr)
 
 static void crowd_free_rcu(struct rcu_head *head)
 {
+	grace_reclaim();
 	crowd_free(caa_container_of(head, struct match_crowd, rcu));
 }
 
@@ -417,8 +417,9 @@ static int write_resolve(struct hvdb *hv, uint64_t partition, hvdb_gpa_t gpa,
 	if (!c)
 		return HVDB_WRITE_MISS;
 	/* SPEC §3 DeletePort: a connection to a deleted port drops writes */
-	return uatomic_read(&c->port->deleted) ? HVDB_WRITE_DROPPED
-					       : HVDB_WRITE_FIRE;
+	return __atomic_load_n(&c->port->deleted, __ATOMIC_ACQUIRE)
+		       ? HVDB_WRITE_DROPPED
+		       : HVDB_WRITE_FIRE;
 }
 
 static void outcome_fill(struct hvdb_write_outcome *out,
@@ -441,13 +442,13 @@ static inline int write_dispatch(struct hvdb *hv, uint64_t partition,
 
 	if (!write_valid(len, value))
 		return -EINVAL;
-	rcu_read_lock();
+	grace_read_lock();
 	result = write_resolve(hv, partition, gpa, len, value, &c);
 	if (c)
 		outcome_fill(out, c);
 	if (deliver && result == HVDB_WRITE_FIRE)
 		deliver_fire(hv, c->port, c->id, 1, false);
-	rcu_read_unlock();
+	grace_read_unlock();
 	return result;
 }
 

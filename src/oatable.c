@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "fault.h"
+#include "grace.h"
 #include "hv.h"
 #include "oatable.h"
 
@@ -22,6 +23,7 @@ static struct oatable_slots *slots_new(struct oatable *t, unsigned long n)
 
 static void slots_free_rcu(struct rcu_head *head)
 {
+	grace_reclaim();
 	free(caa_container_of(head, struct oatable_slots, rcu));
 }
 

@@ -5,14 +5,15 @@
 
 #include "connection.h"
 #include "gpa.h"
+#include "grace.h"
 #include "partition.h"
 #include "reason.h"
 
 static int partition_key_eq(struct cds_lfht_node *node, const void *key)
 {
-	const struct partition *p =
-		caa_container_of(node, struct partition, node);
+	struct partition *p = caa_container_of(node, struct partition, node);
 
+	grace_observe(p); /* published by partition_publish */
 	return p->id == *(const uint64_t *)key;
 }
 
@@ -31,9 +32,9 @@ bool hvdb_partition_exists(struct hvdb *hv, uint64_t id)
 {
 	bool found;
 
-	rcu_read_lock();
+	grace_read_lock();
 	found = partition_find(hv, id) != NULL;
-	rcu_read_unlock();
+	grace_read_unlock();
 	return found;
 }
 
@@ -161,6 +162,7 @@ static struct partition *partition_alloc(struct hvdb *hv,
 static void partition_publish(struct hvdb *hv, struct partition *p)
 {
 	cds_lfht_node_init(&p->node);
+	grace_publish(p);
 	cds_lfht_add(hv->partitions, hv_hash(p->id, 0), &p->node);
 }
 

@@ -2,17 +2,17 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include <urcu/uatomic.h>
-
 #include "connection.h"
+#include "grace.h"
 #include "partition.h"
 #include "port.h"
 #include "reason.h"
 
 static int port_key_eq(struct cds_lfht_node *node, const void *key)
 {
-	const struct port *p = caa_container_of(node, struct port, node);
+	struct port *p = caa_container_of(node, struct port, node);
 
+	grace_observe(p); /* published by hvdb_port_create */
 	return p->id == *(const HV_PORT_ID *)key;
 }
 
@@ -34,11 +34,17 @@ static void port_free(struct port *port)
 
 static void port_free_rcu(struct rcu_head *head)
 {
-	port_free(caa_container_of(head, struct port, rcu));
+	struct port *port = caa_container_of(head, struct port, rcu);
+
+	grace_reclaim();
+	/* No fire can be queueing it now: take it off its ring for good. */
+	deliver_port_forget(port);
+	port_free(port);
 }
 
 static void callback_free_rcu(struct rcu_head *head)
 {
+	grace_reclaim();
 	free(caa_container_of(head, struct port_callback, rcu));
 }
 
@@ -125,8 +131,10 @@ HV_STATUS hvdb_port_create(struct hvdb *hv, uint64_t caller,
 	port->connection_partition =
 		partition_resolve(caller, in->ConnectionPartition);
 	port->eventfd = -1;
+	port->instance = ++hv->port_instances;
 	deliver_port_init(hv, port);
 	cds_lfht_node_init(&port->node);
+	grace_publish(port);
 	cds_lfht_add(hv->ports, hv_hash(port->id, 1), &port->node);
 out:
 	hv_unlock(hv);
@@ -175,7 +183,7 @@ HV_STATUS hvdb_port_delete(struct hvdb *hv, uint64_t caller,
 	status = port_delete_validate(hv, caller, in, &port, reason);
 	if (status == HV_STATUS_SUCCESS) {
 		cds_lfht_del(hv->ports, &port->node);
-		deliver_port_deleted(hv, port);
+		deliver_port_deleted(port);
 		connection_port_deleted(hv, port);
 		/* Its connections keep it (deleted) until they go. */
 		if (port->connection_count == 0)
@@ -188,7 +196,8 @@ HV_STATUS hvdb_port_delete(struct hvdb *hv, uint64_t caller,
 void port_put_connection(struct port *port)
 {
 	port->connection_count--;
-	if (port->connection_count == 0 && uatomic_read(&port->deleted))
+	if (port->connection_count == 0 &&
+	    __atomic_load_n(&port->deleted, __ATOMIC_RELAXED))
 		call_rcu(&port->rcu, port_free_rcu);
 }
 
@@ -198,13 +207,13 @@ int hvdb_port_stats(struct hvdb *hv, HV_PORT_ID port_id,
 	struct port *port;
 	int ret = -ENOENT;
 
-	rcu_read_lock();
+	grace_read_lock();
 	port = port_find(hv, port_id);
 	if (port) {
 		deliver_port_stats(port, stats);
 		ret = 0;
 	}
-	rcu_read_unlock();
+	grace_read_unlock();
 	return ret;
 }
 
@@ -216,7 +225,8 @@ int hvdb_port_set_eventfd(struct hvdb *hv, HV_PORT_ID port_id, int fd)
 	hv_lock(hv);
 	port = port_find(hv, port_id);
 	if (port) {
-		uatomic_set(&port->eventfd, fd < 0 ? -1 : fd);
+		__atomic_store_n(&port->eventfd, fd < 0 ? -1 : fd,
+				 __ATOMIC_RELAXED);
 		ret = 0;
 	}
 	hv_unlock(hv);
@@ -244,7 +254,7 @@ int hvdb_port_set_callback(struct hvdb *hv, HV_PORT_ID port_id,
 		ret = -ENOENT;
 	} else {
 		old = port->callback;
-		rcu_assign_pointer(port->callback, cb);
+		grace_assign(port->callback, cb);
 		if (old)
 			call_rcu(&old->rcu, callback_free_rcu);
 	}
@@ -258,15 +268,15 @@ int hvdb_port_account_offloaded(struct hvdb *hv, HV_PORT_ID port_id,
 	struct port *port;
 	int ret = -ENOENT;
 
-	rcu_read_lock();
+	grace_read_lock();
 	port = port_find(hv, port_id);
-	if (port && !uatomic_read(&port->deleted)) {
+	if (port && !__atomic_load_n(&port->deleted, __ATOMIC_ACQUIRE)) {
 		if (count)
 			deliver_fire(hv, port, HVDB_CONNECTION_ID_UNKNOWN,
 				     count, true);
 		ret = 0;
 	}
-	rcu_read_unlock();
+	grace_read_unlock();
 	return ret;
 }
 

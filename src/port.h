@@ -22,8 +22,9 @@ struct port {
 	uint32_t target_vp;	       /* an index or HV_ANY_VP */
 	uint64_t connection_partition; /* 0 = any partition */
 	uint32_t connection_count;     /* under hv->lock */
-	int deleted; /* atomic; set once by DeletePort, under the ring lock */
-	int eventfd; /* atomic; -1 when none */
+	uint64_t instance; /* hv->port_instances at creation; fixed */
+	int deleted;	   /* atomic; set once by DeletePort */
+	int eventfd;	   /* atomic; -1 when none */
 	struct port_callback *callback;	   /* RCU-published */
 	struct deliver_port_state deliver; /* counters and ring membership */
 	/* deliver.stripe_mask + 1 per-CPU counters (deliver.h), allocated

@@ -158,6 +158,67 @@ static void test_ring_bad_vp_or_sint(void **state)
 	teardown(&g);
 }
 
+/* Issue 13: a ring entry names a port instance. A port deleted while
+ * queued leaves a late entry; a new port with its id starts clean: the
+ * late entry is dropped, not handed out as the new port, and does not
+ * clear the new port's pending flag (which would queue it twice). */
+static void test_ring_new_port_with_old_id_starts_clean(void **state)
+{
+	struct guest g;
+
+	(void)state;
+	hv_with_guest(&g);
+	port_on_ring(&g, 1, 0, SINT);
+	fire(&g, 1);
+	delete_port(&g, 1);
+	port_create(&g, 1);
+	connect_port(&g, 2, 1, DOORBELL_GPA + 0x100, SIZE_(BYTE), 1);
+	assert_write(&g, GUEST_ID, DOORBELL_GPA + 0x100, 1, 1, HVDB_WRITE_FIRE,
+		     2);
+	assert_write(&g, GUEST_ID, DOORBELL_GPA + 0x100, 1, 1, HVDB_WRITE_FIRE,
+		     2);
+
+	assert_int_equal(pop(&g, 0, SINT), 1);
+	assert_int_equal(pop(&g, 0, SINT), -1);
+	assert_write(&g, GUEST_ID, DOORBELL_GPA + 0x100, 1, 1, HVDB_WRITE_FIRE,
+		     2);
+	assert_int_equal(pop(&g, 0, SINT), 1);
+	assert_int_equal(pop(&g, 0, SINT), -1);
+	assert_int_equal(port_stats(&g, 1).triggers, 3);
+	teardown(&g);
+}
+
+/* Issue 13: a port deleted while held back by a full ring is never
+ * handed out, even after its memory went (its connection went too); a
+ * new port with its id that waits in turn is queued once. */
+static void test_ring_deleted_waiting_port_is_dropped(void **state)
+{
+	enum { LAST = HVDB_RING_SLOTS + 1 };
+	struct guest g;
+	unsigned i;
+
+	(void)state;
+	hv_with_guest(&g);
+	for (i = 1; i <= LAST; i++) {
+		port_on_ring(&g, i, 0, SINT);
+		fire(&g, i);
+	}
+	delete_port(&g, LAST);
+	disconnect_port(&g, LAST);
+	hvdb_synchronize(g.hv);
+	port_create(&g, LAST);
+	connect_port(&g, LAST, LAST, DOORBELL_GPA + 8 * LAST, SIZE_(BYTE), 1);
+	fire(&g, LAST);
+
+	for (i = 1; i <= HVDB_RING_SLOTS; i++)
+		assert_int_equal(pop(&g, 0, SINT), i);
+	assert_int_equal(pop(&g, 0, SINT), -1);
+	assert_int_equal(hvdb_ring_notify_empty(g.hv, 0, SINT), 0);
+	assert_int_equal(pop(&g, 0, SINT), LAST);
+	assert_int_equal(pop(&g, 0, SINT), -1);
+	teardown(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +227,8 @@ int main(void)
 		cmocka_unit_test(test_ring_full_holds_back_until_empty),
 		cmocka_unit_test(test_ring_offloaded_fires_queue),
 		cmocka_unit_test(test_ring_bad_vp_or_sint),
+		cmocka_unit_test(test_ring_new_port_with_old_id_starts_clean),
+		cmocka_unit_test(test_ring_deleted_waiting_port_is_dropped),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
