@@ -234,6 +234,7 @@ static void connection_free_rcu(struct rcu_head *head)
 {
 	grace_reclaim();
 	free(caa_container_of(head, struct connection, rcu));
+	grace_reclaimed();
 }
 
 /* Unindexes (c), detaches its backend and releases its port. Under

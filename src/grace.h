@@ -8,7 +8,7 @@
  * own), and in a TSan build the grace period itself is modelled: every
  * reader releases one token when it leaves its read section, and whoever
  * waited for a grace period (synchronize, the first line of a call_rcu
- * callback) acquires it. The model is a little stronger than RCU (a
+ * callback) acquires it; callbacks release it when done, for rcu_barrier. The model is a little stronger than RCU (a
  * reader that began after the grace period started also orders before
  * the reclaimer) but readers never acquire, so races between readers, or
  * between a reader and a writer that did not wait, stay visible.
@@ -96,7 +96,8 @@ static inline void grace_wait(void)
 	grace_acquire_token();
 }
 
-/* Waits for every call_rcu callback queued so far (rcu_barrier). */
+/* Waits for every call_rcu callback queued so far (rcu_barrier): what
+ * they did orders before what follows. */
 static inline void grace_barrier(void)
 {
 	rcu_barrier();
@@ -107,6 +108,12 @@ static inline void grace_barrier(void)
 static inline void grace_reclaim(void)
 {
 	grace_acquire_token();
+}
+
+/* The last line of every call_rcu callback, for grace_barrier(). */
+static inline void grace_reclaimed(void)
+{
+	grace_release_token();
 }
 
 /* Publishes (value) at (*slot) for readers (rcu_assign_pointer). */

@@ -25,6 +25,7 @@ static void slots_free_rcu(struct rcu_head *head)
 {
 	grace_reclaim();
 	free(caa_container_of(head, struct oatable_slots, rcu));
+	grace_reclaimed();
 }
 
 /* Readers load slots with acquire: (v) and what it points to are

@@ -40,12 +40,14 @@ static void port_free_rcu(struct rcu_head *head)
 	/* No fire can be queueing it now: take it off its ring for good. */
 	deliver_port_forget(port);
 	port_free(port);
+	grace_reclaimed();
 }
 
 static void callback_free_rcu(struct rcu_head *head)
 {
 	grace_reclaim();
 	free(caa_container_of(head, struct port_callback, rcu));
+	grace_reclaimed();
 }
 
 /* SPEC §3 CreatePort, steps 1-7 in order. Called under hv->lock. */
@@ -285,10 +287,15 @@ void port_destroy_all(struct hvdb *hv)
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *node;
 
+	struct port *port;
+
 	cds_lfht_first(hv->ports, &iter);
 	while ((node = cds_lfht_iter_get_node(&iter))) {
 		cds_lfht_next(hv->ports, &iter); /* before the free */
 		cds_lfht_del(hv->ports, node);
-		port_free(caa_container_of(node, struct port, node));
+		port = caa_container_of(node, struct port, node);
+		/* Through call_rcu like any other: a callback still running
+		 * may walk a ring's waiters, this port among them. */
+		call_rcu(&port->rcu, port_free_rcu);
 	}
 }

@@ -39,7 +39,8 @@ struct port *port_find(struct hvdb *hv, HV_PORT_ID id);
  * Called under hv->lock. */
 void port_put_connection(struct port *port);
 
-/* Frees every port. Only from hvdb_destroy, after all connections. */
+/* Frees every port (through call_rcu: wait with grace_barrier). Only
+ * from hvdb_destroy, after all connections. */
 void port_destroy_all(struct hvdb *hv);
 
 #endif
