@@ -436,12 +436,19 @@ HVDB_API int hvdb_port_set_callback(struct hvdb *hv, HV_PORT_ID port_id,
  * partition (HVDB_RING_SLOTS slots; a port is queued at most once until
  * it is taken). Returns 1 and sets *port_id, 0 when empty, -EINVAL for a
  * vp not below the root's VP count or a sint above 15. HV_ANY_VP ports
- * queue on VP 0. Any thread: each ring has its own small lock. */
+ * queue on VP 0. An entry names the port it was queued for: one of a port
+ * deleted since is dropped, never handed out as a new port with its id.
+ * A fire queues its port before it signals the eventfd or runs the
+ * callback, so a consumer they wake that drains the ring (pop until 0,
+ * hvdb_ring_notify_empty, again until a pop after it gives 0) takes the
+ * port. Lock-free; any number of threads. */
 HVDB_API int hvdb_ring_pop(struct hvdb *hv, uint32_t vp, uint32_t sint,
 			   HV_PORT_ID *port_id);
 /* HvCallNotifyPortRingEmpty: the consumer drained the ring; ports held
  * back while it was full are queued now, oldest first, as many as fit.
- * 0, or -EINVAL for a bad vp or sint (as hvdb_ring_pop). Any thread. */
+ * 0, or -EINVAL for a bad vp or sint (as hvdb_ring_pop). Any thread;
+ * notify-empty calls on one ring serialise on a lock of that ring, which
+ * fires never take. */
 HVDB_API int hvdb_ring_notify_empty(struct hvdb *hv, uint32_t vp,
 				    uint32_t sint);
 
