@@ -317,6 +317,7 @@ static void crowd_free_rcu(struct rcu_head *head)
 {
 	grace_reclaim();
 	crowd_free(caa_container_of(head, struct match_crowd, rcu));
+	grace_reclaimed();
 }
 
 /* A crowd holding (c), which sits alone at its GPA, or NULL when out of
