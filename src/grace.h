@@ -6,13 +6,13 @@
  * libhvdb publishes and reads RCU pointers with C11 __atomic release and
  * acquire (which TSan sees, and which cost x86 nothing over liburcu's
  * own), and in a TSan build the grace period itself is modelled: every
- * reader releases one token when it leaves its read section, and whoever
+ * reader releases one token when it leaves its read section; whoever
  * waited for a grace period (synchronize, the first line of a call_rcu
- * callback) acquires it; callbacks release it when done, for rcu_barrier. The
- * model is a little stronger than RCU (a reader that began after the grace
- * period started also orders before the reclaimer) but readers never acquire,
- * so races between readers, or between a reader and a writer that did not wait,
- * stay visible.
+ * callback) acquires it; callbacks release it when done, for rcu_barrier.
+ * The model is a little stronger than RCU (a reader that began after the
+ * grace period started also orders before the reclaimer) but readers
+ * never acquire, so races between readers, or between a reader and a
+ * writer that did not wait, stay visible.
  *
  * Objects published through liburcu's hash tables (cds_lfht, whose code
  * TSan does not see) take grace_publish() before they are added and

@@ -28,26 +28,43 @@ void ring_waiter_init(struct ring_waiter *w, uint64_t entry)
 	w->entry = entry;
 }
 
-/* Puts (entry) in the next free slot: false when there is none. */
-static bool slots_push(struct ring *r, uint64_t entry)
+/* Claims the slot at (*cursor) (r->tail for producers, r->head for
+ * consumers) once its sequence number is that position + (turn_of): 0
+ * when a producer may fill it, 1 when a consumer may take it. Returns the
+ * slot and its position in *pos, or NULL when the slot at the cursor is
+ * not ready (full for producers, empty for consumers). */
+static struct ring_slot *slot_claim(struct ring *r, uint64_t *cursor,
+				    uint64_t turn_of, uint64_t *pos)
 {
-	uint64_t pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+	uint64_t at = __atomic_load_n(cursor, __ATOMIC_RELAXED);
 	struct ring_slot *s;
 	int64_t turn;
 
 	for (;;) {
-		s = &r->slot[pos % HVDB_RING_SLOTS];
+		s = &r->slot[at % HVDB_RING_SLOTS];
 		turn = (int64_t)(__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) -
-				 pos);
+				 (at + turn_of));
 		if (turn < 0)
-			return false; /* the consumer of pos - 63 is not done */
+			return NULL; /* the other side of (at) is not done */
 		if (turn == 0 && __atomic_compare_exchange_n(
-					 &r->tail, &pos, pos + 1, true,
+					 cursor, &at, at + 1, true,
 					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 			break;
-		if (turn > 0) /* another producer took pos */
-			pos = __atomic_load_n(&r->tail, __ATOMIC_RELAXED);
+		if (turn > 0) /* someone on this side took (at) */
+			at = __atomic_load_n(cursor, __ATOMIC_RELAXED);
 	}
+	*pos = at;
+	return s;
+}
+
+/* Puts (entry) in the next free slot: false when there is none. */
+static bool slots_push(struct ring *r, uint64_t entry)
+{
+	uint64_t pos;
+	struct ring_slot *s = slot_claim(r, &r->tail, 0, &pos);
+
+	if (!s)
+		return false;
 	__atomic_store_n(&s->entry, entry, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->seq, pos + 1, __ATOMIC_RELEASE);
 	return true;
@@ -55,24 +72,13 @@ static bool slots_push(struct ring *r, uint64_t entry)
 
 bool ring_pop(struct ring *r, uint64_t *entry)
 {
-	uint64_t pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
-	struct ring_slot *s;
-	int64_t turn;
+	uint64_t pos;
+	struct ring_slot *s = slot_claim(r, &r->head, 1, &pos);
 
-	for (;;) {
-		s = &r->slot[pos % HVDB_RING_SLOTS];
-		turn = (int64_t)(__atomic_load_n(&s->seq, __ATOMIC_ACQUIRE) -
-				 (pos + 1));
-		if (turn < 0)
-			return false; /* the producer of pos is not done */
-		if (turn == 0 && __atomic_compare_exchange_n(
-					 &r->head, &pos, pos + 1, true,
-					 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
-			break;
-		if (turn > 0) /* another consumer took pos */
-			pos = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
-	}
+	if (!s)
+		return false;
 	*entry = __atomic_load_n(&s->entry, __ATOMIC_RELAXED);
+	/* free for the producer of the position one lap later */
 	__atomic_store_n(&s->seq, pos + HVDB_RING_SLOTS, __ATOMIC_RELEASE);
 	return true;
 }
