@@ -65,7 +65,7 @@ check_contents "$(deb libhvdb-dev)" "usr/include/hvdb/hvdb\.h" \
 	"usr/lib/$multiarch/libhvdb\.a" "usr/lib/$multiarch/pkgconfig/hvdb\.pc" \
 	"usr/lib/$multiarch/cmake/hvdb/hvdbConfig\.cmake" \
 	"usr/lib/$multiarch/cmake/hvdb/hvdbTargets\.cmake" \
-	"usr/share/man/man3/libhvdb\.3\.gz"
+	"usr/share/man/man3/libhvdb\.3\.gz" "usr/share/man/man3/libhvdb-kvm\.3\.gz"
 check_contents "$(deb hvdb)" "usr/bin/hvdb" "usr/share/man/man1/hvdb\.1\.gz" \
 	"usr/share/bash-completion/completions/hvdb"
 for p in libhvdb0 libhvdb-kvm0; do
