@@ -318,6 +318,35 @@ err_alloc:
 			     HVDB_REASON_OUT_OF_MEMORY);
 }
 
+struct closing {
+	struct rcu_head rcu;
+	int fd;
+};
+
+static void close_rcu(struct rcu_head *head)
+{
+	struct closing *c = caa_container_of(head, struct closing, rcu);
+
+	(void)close(c->fd); /* our duplicate: nothing to report */
+	free(c);
+}
+
+/* Closes (fd) once no write that may signal it (through a port just
+ * deleted) can be running: after an RCU grace period, without waiting
+ * for one here unless out of memory. */
+static void close_after_writes(int fd)
+{
+	struct closing *c = malloc(sizeof(*c));
+
+	if (!c) {
+		synchronize_rcu();
+		(void)close(fd);
+		return;
+	}
+	c->fd = fd;
+	call_rcu(&c->rcu, close_rcu);
+}
+
 void dialect_unregister(struct hvdb *hv, struct dialect_record *rec)
 {
 	HV_INPUT_DISCONNECT_PORT disconnect = {
@@ -330,9 +359,7 @@ void dialect_unregister(struct hvdb *hv, struct dialect_record *rec)
 	(void)hvdb_port_disconnect(hv, HVDB_ROOT_PARTITION_ID, &disconnect,
 				   NULL);
 	port_delete_quietly(hv, rec->id);
-	/* No write may still be signalling the eventfd when it closes. */
-	hvdb_synchronize(hv);
-	(void)close(rec->eventfd); /* our duplicate: nothing to report */
+	close_after_writes(rec->eventfd);
 	record_remove(hv, rec);
 	free(rec);
 }

@@ -67,8 +67,8 @@ HV_STATUS dialect_register(struct hvdb *hv, const struct dialect_request *req,
 			   uint32_t *id, enum hvdb_reason *reason);
 
 /* Unregisters (rec): DisconnectPort (IsDoorbell) and DeletePort, results
- * ignored (SPEC §7 common rules), waits for running writes, closes its
- * eventfd, frees its id and the record. Under the dialect lock. */
+ * ignored (SPEC §7 common rules), closes its eventfd after running writes
+ * (RCU, not waiting), frees its id and the record. Under the dialect lock. */
 void dialect_unregister(struct hvdb *hv, struct dialect_record *rec);
 
 /* The first live record of (dialect) and (partition) that (pred) accepts,

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 
 #include "dialect_helpers.h"
 
@@ -20,8 +21,7 @@ void dialect_env_up(struct dialect_env *e)
 	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
 	e->pipe = p[0];
 	e->pipe_w = p[1];
-	e->closed_fd = dup(e->efd);
-	close(e->closed_fd);
+	e->closed_fd = INT_MAX - 1; /* never open, never reused */
 }
 
 void dialect_env_down(struct dialect_env *e)
@@ -128,7 +128,8 @@ static bool row_holds(const char *what, bool ok_result, const char *got,
 			    file, line, what, before, after);
 		ok = false;
 	}
-	if (!ok_result && count_fds() != fds_before) {
+	/* >: earlier unregisters may close their eventfds meanwhile */
+	if (!ok_result && count_fds() > fds_before) {
 		print_error("%s:%d: %s: refused call left %d fds behind\n",
 			    file, line, what, count_fds() - fds_before);
 		ok = false;
