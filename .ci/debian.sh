@@ -69,7 +69,8 @@ check_contents "$(deb libhvdb-dev)" "usr/include/hvdb/hvdb\.h" \
 check_contents "$(deb hvdb)" "usr/bin/hvdb" "usr/share/man/man1/hvdb\.1\.gz" \
 	"usr/share/bash-completion/completions/hvdb"
 for p in libhvdb0 libhvdb-kvm0; do
-	if dpkg -c "$(deb $p)" | grep -q '\.so -> \|\.a$\|/include/'; then
+	dpkg -c "$(deb $p)" >"$tmp/contents"
+	if grep -q '\.so -> \|\.a$\|/include/' "$tmp/contents"; then
 		die "$p holds development files"
 	fi
 done
@@ -93,8 +94,10 @@ for ex in software kvm-vmm; do
 	cp "$tmp/hvdoorbell/examples/$ex/"{main.c,Makefile,CMakeLists.txt} "$tmp/$ex/"
 	echo "    $ex: make with pkg-config"
 	PKG_CONFIG_PATH=$pcdir make -s -C "$tmp/$ex"
-	ldd "$tmp/$ex/hvdb-$ex" | grep -q "=> $libdir/libhvdb.so.0" ||
-		LD_LIBRARY_PATH=$libdir ldd "$tmp/$ex/hvdb-$ex" | grep -q "=> $libdir/libhvdb.so.0" ||
+	# (grep without -q: an early exit would SIGPIPE ldd and fail the
+	# pipeline under pipefail)
+	LD_LIBRARY_PATH=$libdir ldd "$tmp/$ex/hvdb-$ex" >"$tmp/ldd"
+	grep "=> $libdir/libhvdb.so.0" "$tmp/ldd" >/dev/null ||
 		die "$ex does not load the packaged libhvdb.so.0"
 	rc=0
 	LD_LIBRARY_PATH=$libdir "$tmp/$ex/hvdb-$ex" >"$tmp/out" 2>&1 || rc=$?
