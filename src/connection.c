@@ -102,9 +102,7 @@ static HV_STATUS connect_validate(struct hvdb *hv, uint64_t caller,
 		return reason_refuse(reason, HV_STATUS_INVALID_CONNECTION_ID,
 				     HVDB_REASON_CONNECTION_ID_IN_USE);
 	/* §3 Connect 4: the port exists (ports live in the root) */
-	plan->port = port_pid == HVDB_ROOT_PARTITION_ID
-			     ? port_find(hv, in->PortId)
-			     : NULL;
+	plan->port = port_find_in(hv, port_pid, in->PortId);
 	if (!plan->port)
 		return reason_refuse(reason, HV_STATUS_INVALID_PORT_ID,
 				     HVDB_REASON_UNKNOWN_PORT);
@@ -246,7 +244,7 @@ static void connection_unlink(struct hvdb *hv, struct partition *p,
 	oatable_remove(&hv->conn_by_id, id_hash_of(&hv->conn_by_id, c), c);
 	connection_detach(p, c);
 	p->connection_count--;
-	port_put_connection(c->port);
+	port_put_connection(hv, c->port);
 }
 
 /* SPEC §3 DisconnectPort. Called under hv->lock. */
@@ -293,7 +291,7 @@ HV_STATUS hvdb_port_disconnect(struct hvdb *hv, uint64_t caller,
 	status = disconnect_validate(hv, caller, in, &p, &c, reason);
 	if (status == HV_STATUS_SUCCESS) {
 		connection_unlink(hv, p, c);
-		call_rcu(&c->rcu, connection_free_rcu);
+		hv_call_rcu(hv, &c->rcu, connection_free_rcu);
 	}
 	hv_unlock(hv);
 	return status;

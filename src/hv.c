@@ -1,4 +1,5 @@
 /* hv.c - the hypervisor handle: creation, teardown, the writer lock. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "connection.h"
@@ -26,6 +27,13 @@ void hv_unlock(struct hvdb *hv)
 	pthread_mutex_unlock(&hv->lock);
 }
 
+void hv_call_rcu(struct hvdb *hv, struct rcu_head *head,
+		 void (*fn)(struct rcu_head *head))
+{
+	hv->rcu_pending = true;
+	call_rcu(head, fn);
+}
+
 static struct cds_lfht *table_new(void)
 {
 	return cds_lfht_new(HV_TABLE_INIT, HV_TABLE_INIT, 0,
@@ -45,8 +53,10 @@ struct hvdb *hvdb_create(const struct hvdb_config *config)
 		config && config->root_vp_count ? config->root_vp_count : 1;
 	struct hvdb *hv;
 
-	if (root_vps == HV_ANY_VP)
+	if (root_vps > HVDB_ROOT_VP_MAX) {
+		errno = EINVAL;
 		return NULL;
+	}
 	hv = calloc(1, sizeof(*hv));
 	if (!hv)
 		return NULL;
@@ -82,6 +92,7 @@ err_dialect:
 	pthread_mutex_destroy(&hv->lock);
 err_mutex:
 	free(hv);
+	errno = ENOMEM;
 	return NULL;
 }
 
@@ -94,8 +105,11 @@ void hvdb_destroy(struct hvdb *hv)
 	port_destroy_all(hv);
 	partition_destroy_all(hv);
 	hv_unlock(hv);
-	/* Run every pending reclamation before the tables go. */
-	grace_barrier();
+	/* Run the reclamation (hv) queued before its tables go. Only then:
+	 * rcu_barrier() waits for liburcu's call_rcu worker, which sleeps
+	 * 10 ms to batch, once any handle in the process has used it. */
+	if (hv->rcu_pending)
+		grace_barrier();
 	table_destroy(hv->partitions);
 	table_destroy(hv->ports);
 	oatable_fini(&hv->conn_by_gpa);

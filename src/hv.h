@@ -3,6 +3,7 @@
 #define HVDB_HV_H
 
 #include <pthread.h>
+#include <stdbool.h>
 
 #include <urcu-bp.h>
 #include <urcu/rculfhash.h>
@@ -40,6 +41,9 @@ struct hvdb {
 	uint64_t port_instances; /* ports ever created; under lock */
 	uint32_t stripe_mask;	 /* per-CPU counter stripes of a port - 1 */
 	uint32_t root_vp_count;
+	/* hv_call_rcu() ran: hvdb_destroy must wait for the callbacks.
+	 * Under lock. */
+	bool rcu_pending;
 	struct fault_state fault;
 	struct dialect_state dialects; /* SPEC §7 registrations */
 };
@@ -56,6 +60,11 @@ static inline unsigned long hv_hash(uint64_t a, uint64_t b)
 	x ^= x >> 31;
 	return (unsigned long)x;
 }
+
+/* call_rcu(head, fn) for memory of (hv): hvdb_destroy() then waits for
+ * it. Called under hv->lock. */
+void hv_call_rcu(struct hvdb *hv, struct rcu_head *head,
+		 void (*fn)(struct rcu_head *head));
 
 /* Locks the handle for a mutation; hv_unlock ends it. */
 void hv_lock(struct hvdb *hv);

@@ -399,7 +399,7 @@ void match_remove(struct hvdb *hv, struct connection *c)
 		oatable_replace(t, gpa_hash_of(t, e), e, rest);
 	else
 		oatable_remove(t, gpa_hash_of(t, e), e);
-	call_rcu(&cr->rcu, crowd_free_rcu);
+	hv_call_rcu(hv, &cr->rcu, crowd_free_rcu);
 }
 
 static bool write_valid(unsigned len, uint64_t value)

@@ -133,7 +133,7 @@ int oatable_reserve(struct oatable *t)
 	t->used = t->count;
 	/* release: readers that load the new array see its slots filled */
 	__atomic_store_n(&t->slots, s, __ATOMIC_RELEASE);
-	call_rcu(&old->rcu, slots_free_rcu);
+	hv_call_rcu(t->hv, &old->rcu, slots_free_rcu);
 	return 0;
 }
 

@@ -26,6 +26,13 @@ struct port *port_find(struct hvdb *hv, HV_PORT_ID id)
 	return node ? caa_container_of(node, struct port, node) : NULL;
 }
 
+struct port *port_find_in(struct hvdb *hv, uint64_t partition_id, HV_PORT_ID id)
+{
+	/* Ports live in the root (SPEC §2); any other partition has none. */
+	return partition_id == HVDB_ROOT_PARTITION_ID ? port_find(hv, id)
+						      : NULL;
+}
+
 static void port_free(struct port *port)
 {
 	free(port->callback);
@@ -73,11 +80,13 @@ static HV_STATUS port_create_validate(struct hvdb *hv, uint64_t caller,
 	if (conn_pid != 0 && !partition_find(hv, conn_pid))
 		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
 				     HVDB_REASON_UNKNOWN_PARTITION);
-	/* §3 CreatePort 3: a free 24-bit id */
+	/* §3 CreatePort 3: a 24-bit id free in the port partition. Only the
+	 * root's ids can be in use: a guest calling on itself must not learn
+	 * which ids the root uses (it meets step 5 whatever the id). */
 	if (in->PortId & ~HV_PORT_ID_MASK)
 		return reason_refuse(reason, HV_STATUS_INVALID_PORT_ID,
 				     HVDB_REASON_BAD_PORT_ID);
-	if (port_find(hv, in->PortId))
+	if (port_find_in(hv, port_pid, in->PortId))
 		return reason_refuse(reason, HV_STATUS_INVALID_PORT_ID,
 				     HVDB_REASON_PORT_ID_IN_USE);
 	/* §3 CreatePort 4: only doorbell ports are implemented */
@@ -162,9 +171,7 @@ static HV_STATUS port_delete_validate(struct hvdb *hv, uint64_t caller,
 	if (in->Reserved)
 		return reason_refuse(reason, HV_STATUS_INVALID_PARAMETER,
 				     HVDB_REASON_RESERVED_NONZERO);
-	/* Ports live in the root; any other partition has none. */
-	*port = port_pid == HVDB_ROOT_PARTITION_ID ? port_find(hv, in->PortId)
-						   : NULL;
+	*port = port_find_in(hv, port_pid, in->PortId);
 	if (!*port)
 		return reason_refuse(reason, HV_STATUS_INVALID_PORT_ID,
 				     HVDB_REASON_UNKNOWN_PORT);
@@ -189,18 +196,18 @@ HV_STATUS hvdb_port_delete(struct hvdb *hv, uint64_t caller,
 		connection_port_deleted(hv, port);
 		/* Its connections keep it (deleted) until they go. */
 		if (port->connection_count == 0)
-			call_rcu(&port->rcu, port_free_rcu);
+			hv_call_rcu(hv, &port->rcu, port_free_rcu);
 	}
 	hv_unlock(hv);
 	return status;
 }
 
-void port_put_connection(struct port *port)
+void port_put_connection(struct hvdb *hv, struct port *port)
 {
 	port->connection_count--;
 	if (port->connection_count == 0 &&
 	    __atomic_load_n(&port->deleted, __ATOMIC_RELAXED))
-		call_rcu(&port->rcu, port_free_rcu);
+		hv_call_rcu(hv, &port->rcu, port_free_rcu);
 }
 
 int hvdb_port_stats(struct hvdb *hv, HV_PORT_ID port_id,
@@ -258,7 +265,7 @@ int hvdb_port_set_callback(struct hvdb *hv, HV_PORT_ID port_id,
 		old = port->callback;
 		grace_assign(port->callback, cb);
 		if (old)
-			call_rcu(&old->rcu, callback_free_rcu);
+			hv_call_rcu(hv, &old->rcu, callback_free_rcu);
 	}
 	hv_unlock(hv);
 	return ret;
@@ -296,6 +303,6 @@ void port_destroy_all(struct hvdb *hv)
 		port = caa_container_of(node, struct port, node);
 		/* Through call_rcu like any other: a callback still running
 		 * may walk a ring's waiters, this port among them. */
-		call_rcu(&port->rcu, port_free_rcu);
+		hv_call_rcu(hv, &port->rcu, port_free_rcu);
 	}
 }

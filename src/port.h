@@ -34,10 +34,15 @@ struct port {
 
 /* The live port (id), or NULL. Under hv->lock or rcu_read_lock. */
 struct port *port_find(struct hvdb *hv, HV_PORT_ID id);
+/* The live port (id) of partition (partition_id), or NULL: ports live in
+ * the root, any other partition has none. Under hv->lock or
+ * rcu_read_lock. */
+struct port *port_find_in(struct hvdb *hv, uint64_t partition_id,
+			  HV_PORT_ID id);
 
 /* A connection to (port) goes: the last one frees a deleted port.
  * Called under hv->lock. */
-void port_put_connection(struct port *port);
+void port_put_connection(struct hvdb *hv, struct port *port);
 
 /* Frees every port (through call_rcu: wait with grace_barrier). Only
  * from hvdb_destroy, after all connections. */

@@ -16,10 +16,6 @@
 #include "snapshot_dialect.h"
 #include "snapshot_read.h"
 
-/* The root's VP count sizes its notification rings (16 per VP), so a
- * document may not ask for more than KVM_MAX_VCPUS on x86. */
-#define READ_ROOT_VPS_MAX 4096u
-
 /* "partitions[3]", "ports[0]": where an entry sits, for messages. */
 #define READ_WHERE_MAX 48
 
@@ -213,11 +209,11 @@ static int check_root(const struct hvdb_partition_desc *d, const char *where,
 				     "every privilege, the default connection "
 				     "limit and no RAM",
 				     where, HVDB_DEFAULT_GPA_BITS);
-	if (d->vp_count > READ_ROOT_VPS_MAX)
+	if (d->vp_count > HVDB_ROOT_VP_MAX)
 		return snapshot_fail(err, -EINVAL,
 				     "%s.vp_count: the root may have at most "
 				     "%u VPs",
-				     where, READ_ROOT_VPS_MAX);
+				     where, HVDB_ROOT_VP_MAX);
 	return 0;
 }
 

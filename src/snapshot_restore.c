@@ -288,15 +288,18 @@ int hvdb_snapshot_restore_file(FILE *f,
 			       void *opaque, struct hvdb **out,
 			       struct hvdb_snapshot_error *err)
 {
+	/* One byte past the limit tells "too large" from "exactly" */
+	const size_t most = (size_t)HVDB_SNAPSHOT_FILE_MAX + 1;
 	size_t len = 0, cap = 0, n;
-	char *buf = NULL, *grown;
+	char *buf = NULL, *grown, *nul = NULL;
 	char errbuf[64];
 	int ret;
 
 	*out = NULL;
 	do {
-		if (cap - len < 4096) {
+		if (cap - len < 4096 && cap < most) {
 			cap = cap ? cap * 2 : 65536;
+			cap = cap < most ? cap : most;
 			grown = realloc(buf, cap);
 			if (!grown) {
 				free(buf);
@@ -306,9 +309,21 @@ int hvdb_snapshot_restore_file(FILE *f,
 			buf = grown;
 		}
 		n = fread(buf + len, 1, cap - len, f);
+		/* JSON text has no NUL byte: /dev/zero is refused at once */
+		nul = memchr(buf + len, '\0', n);
 		len += n;
-	} while (n > 0);
-	if (ferror(f))
+	} while (n > 0 && !nul);
+	if (nul)
+		ret = snapshot_fail(err, -EBADMSG,
+				    "not a JSON document: a NUL byte at offset "
+				    "%zu",
+				    (size_t)(nul - buf));
+	else if (len == most)
+		ret = snapshot_fail(err, -EFBIG,
+				    "larger than %u bytes, the most a snapshot "
+				    "file may have",
+				    HVDB_SNAPSHOT_FILE_MAX);
+	else if (ferror(f))
 		ret = snapshot_fail(err, -EIO, "reading the snapshot: %s",
 				    snapshot_errno_text(errno, errbuf));
 	else

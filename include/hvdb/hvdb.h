@@ -214,19 +214,25 @@ struct hvdb_config {
 	uint32_t root_vp_count; /* VPs of the root partition, default 1 */
 };
 
+/* The most VPs the root may have: KVM_MAX_VCPUS on x86. Each root VP
+ * costs 16 notification rings (about 5 KiB), so a bound keeps a careless
+ * count from allocating gigabytes. */
+#define HVDB_ROOT_VP_MAX 4096u
+
 /* New hypervisor with the root partition (id 1, every privilege, 1 VP or
  * config->root_vp_count; 0 means 1) and its notification rings. (config)
  * may be NULL for defaults and is not kept. Returns the handle, owned by
- * the caller until hvdb_destroy(), or NULL when out of memory or
- * root_vp_count is HV_ANY_VP. Handles share nothing: any number may live
- * in one process. */
+ * the caller until hvdb_destroy(), or NULL with errno EINVAL when
+ * root_vp_count is above HVDB_ROOT_VP_MAX, ENOMEM when out of memory.
+ * Handles share nothing: any number may live in one process. */
 HVDB_API struct hvdb *hvdb_create(const struct hvdb_config *config);
 /* Disconnects every connection (running each backend's detach, so a VMM
  * destroys (hv) before the VMs whose ioeventfds it registered), deletes
- * every port and partition, waits for pending RCU reclamation and frees
- * everything. NULL is a no-op. No other call on (hv) may be running or
- * start, including hvdb_write() on vCPU threads and callbacks. Eventfds
- * set on ports are not closed: they are the caller's. */
+ * every port and partition, waits for the RCU reclamation (hv) queued, if
+ * any (liburcu's rcu_barrier, about 10 ms), and frees everything. NULL is a
+ * no-op. No other call on (hv) may be running or start, including hvdb_write()
+ * on vCPU threads and callbacks. Eventfds set on ports are not closed: they are
+ * the caller's. */
 HVDB_API void hvdb_destroy(struct hvdb *hv);
 
 /* Waits until every hvdb_write() and callback that was running when it was

@@ -33,6 +33,12 @@ MUTATE(type_five, IN->PortInfo.PortType = 5)
 MUTATE(port_partition_guest, IN->PortPartition = g->id)
 MUTATE(guest_creates_on_self, c->caller = g->id;
        IN->PortPartition = HV_PARTITION_ID_SELF)
+/* §3 Create 3 looks in the port partition: the root's ids are not "in
+ * use" in a guest, so a guest learns nothing about them (issue 14). */
+MUTATE(guest_creates_on_self_root_id, existing_port(g, c);
+       guest_creates_on_self(g, c))
+MUTATE(guest_creates_on_self_bad_id, guest_creates_on_self(g, c);
+       id_bit24(g, c))
 
 /* §3 Create 6: reserved, padding and VTL fields; §1 proximity ignored */
 MUTATE(port_vtl, IN->PortVtl = 1)
@@ -102,6 +108,12 @@ static const struct call_case create_cases[] = {
 	{ "privileged guest creates on SELF", &guest_with_both_privileges,
 	  guest_creates_on_self, HV_STATUS_ACCESS_DENIED,
 	  "doorbell-port-requires-root" },
+	{ "privileged guest on SELF, an id the root uses",
+	  &guest_with_both_privileges, guest_creates_on_self_root_id,
+	  HV_STATUS_ACCESS_DENIED, "doorbell-port-requires-root" },
+	{ "privileged guest on SELF, reserved id bits",
+	  &guest_with_both_privileges, guest_creates_on_self_bad_id,
+	  HV_STATUS_INVALID_PORT_ID, "bad-port-id" },
 	/* §3 Create 6 */
 	{ "PortVtl 1", NULL, port_vtl, HV_STATUS_INVALID_PARAMETER,
 	  "reserved-nonzero" },
