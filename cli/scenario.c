@@ -20,17 +20,17 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <hvdb/snapshot.h>
 
+#include "lines.h"
+#include "outfile.h"
 #include "parse.h"
 #include "scenario_args.h"
 #include "scenario_dialect.h"
@@ -178,9 +178,12 @@ static const char *write_tokens(int rc, const struct hvdb_write_outcome *o,
 static int write_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 		      char *text)
 {
+	/* The longest tokens, "fire <u64>:<u32> conn=<u32>", take 51 bytes;
+	 * sized so tokens, "  # " and note always fit one line (gcc's
+	 * -Wformat-truncation checks it at -Os). */
+	char tokens[64];
+	char note[SCENARIO_TEXT_MAX - sizeof(tokens) - 4] = "";
 	struct hvdb_write_outcome o = { 0 };
-	char note[SCENARIO_TEXT_MAX / 2] = "";
-	char tokens[SCENARIO_TEXT_MAX / 2];
 	const char *fixed;
 	int rc;
 
@@ -226,43 +229,27 @@ static int stats_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 }
 
 /* `snapshot FILE`: the whole state as a snapshot document (hvdb.h),
- * written to FILE.tmp and renamed over FILE, so a failed run never leaves
- * half a snapshot behind. "ok"; a FILE that cannot be written stops the
- * run as an OS failure (exit 1). */
+ * written by outfile_write(): a regular FILE is replaced atomically, so a
+ * failed run never leaves half a snapshot behind; links are followed and
+ * devices or FIFOs written in place, never replaced. "ok"; a FILE that
+ * cannot be written stops the run as an OS failure (exit 1). */
 static int snapshot_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 			 char *text)
 {
-	const char *path = cmd->file.path;
-	char tmp[PATH_MAX], shown[ARG_SHOWN_MAX];
+	char shown[ARG_SHOWN_MAX];
 	struct hvdb_snapshot_error err;
 	size_t len;
 	char *json;
-	FILE *f;
 	int rc;
 
 	snprintf(text, SCENARIO_TEXT_MAX, "snapshot %s",
-		 scenario_args_shown(shown, path));
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
+		 scenario_args_shown(shown, cmd->file.path));
 	rc = hvdb_snapshot_save(sc->hv, &json, &len, &err);
 	if (rc)
 		return rc;
-	f = fopen(tmp, "w");
-	if (!f) {
-		rc = -errno;
-		free(json);
-		return rc;
-	}
-	if (fwrite(json, 1, len, f) != len)
-		rc = -errno;
-	if (fclose(f) && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path))
-		rc = -errno;
+	rc = outfile_write(cmd->file.path, json, len);
 	if (rc == 0)
-		rc = scenario_dialect_saved(sc, path);
-	if (rc)
-		(void)unlink(tmp); /* best effort: the error is what matters */
+		rc = scenario_dialect_saved(sc, cmd->file.path);
 	free(json);
 	if (rc == 0)
 		snprintf(text, SCENARIO_TEXT_MAX, "ok");
@@ -290,6 +277,10 @@ static int restored_partition(void *opaque, struct hvdb *hv,
  * read, is not a snapshot or describes a state that cannot exist is
  * malformed input (exit 2, "restore FILE: why"); the state is unchanged.
  * Running out of memory or a failing partition hook is exit 1. */
+_Static_assert(SCENARIO_TEXT_MAX >= sizeof("restore : ") + ARG_SHOWN_MAX +
+					    HVDB_SNAPSHOT_MESSAGE_MAX,
+	       "a restore error fits one line whole");
+
 static int restore_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 			char *text)
 {
@@ -326,8 +317,7 @@ static int restore_exec(struct scenario *sc, const struct scenario_cmd *cmd,
 		 */
 		if (sc->ops->hv_replaced)
 			sc->ops->hv_replaced(sc->opaque, sc->hv);
-		/* Cut the library's message to fit one output line. */
-		snprintf(text, SCENARIO_TEXT_MAX, "restore %s: %.100s", shown,
+		snprintf(text, SCENARIO_TEXT_MAX, "restore %s: %s", shown,
 			 err.message);
 		return rc == -ENOMEM || rc == -EIO ? rc : SCENARIO_MALFORMED;
 	}
@@ -506,15 +496,14 @@ int scenario_run(struct scenario *sc, FILE *in, FILE *out, FILE *err)
 	struct scenario_cmd cmd;
 	char text[SCENARIO_TEXT_MAX];
 	unsigned long lineno = 0;
-	size_t cap = 0;
-	char *line = NULL;
+	struct lines lines = { 0 };
 	const char *msg;
 	ssize_t n;
 	int rc = 0;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
+	while ((n = lines_next(&lines, in)) >= 0) {
 		lineno++;
-		msg = scenario_parse_line(line, (size_t)n, &cmd);
+		msg = scenario_parse_line(lines.buf, (size_t)n, &cmd);
 		if (msg) {
 			rc = SCENARIO_MALFORMED;
 		} else {
@@ -536,12 +525,18 @@ int scenario_run(struct scenario *sc, FILE *in, FILE *out, FILE *err)
 				strerror(-rc));
 		break;
 	}
-	if (n < 0 && !feof(in)) {
+	if (n == LINES_TOO_LONG) {
+		fprintf(err,
+			"hvdb: line %lu: longer than %u bytes before any "
+			"comment\n",
+			lineno + 1, LINES_MAX);
+		rc = SCENARIO_MALFORMED;
+	} else if (n < -1 || (n == -1 && ferror(in))) {
 		fprintf(err, "hvdb: reading line %lu: %s\n", lineno + 1,
-			strerror(errno));
+			strerror(n < -1 ? (int)-n : errno));
 		rc = -EIO;
 	}
-	free(line);
+	lines_free(&lines);
 	scenario_dialect_finish(sc);
 	return rc == 0 ? 0 : rc == SCENARIO_MALFORMED ? 2 : 1;
 }

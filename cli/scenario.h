@@ -14,10 +14,15 @@
 #include <hvdb/hvdb.h>
 #include <hvdb/backend.h>
 
-/* Room for one output line or one error message, without newline. */
-#define SCENARIO_TEXT_MAX 160
-/* ram= ranges one `partition` line may carry. */
-#define SCENARIO_RAM_MAX 16
+/* Room for one output line or one error message, without newline: the
+ * longest is "restore FILE: " with a whole library message (a message cut
+ * mid-sentence explains nothing). */
+#define SCENARIO_TEXT_MAX 256
+/* ram= ranges one `partition` line may carry (the library takes any
+ * number). `hvdb run --script` gives each range KVM memory slots of its
+ * own, and older kernels have 509 slots per VM, so 256 keeps every valid
+ * scenario runnable there too, with room for the VMM's own slots. */
+#define SCENARIO_RAM_MAX 256
 
 /* The commands; SCENARIO_NONE is a blank or comment-only line. Adding a
  * command adds an entry here, a member to the union of struct

@@ -92,7 +92,9 @@ static const char *bind_range(struct scenario_cmd *cmd, const char *label,
 		return scenario_args_fail(cmd, "%s is not START+SIZE",
 					  quoted(q, label, tok));
 	if (r->count == SCENARIO_RAM_MAX)
-		return scenario_args_fail(cmd, "more than %d %s ranges",
+		return scenario_args_fail(cmd,
+					  "more than %d %s ranges (the most "
+					  "one partition line may have)",
 					  SCENARIO_RAM_MAX, label);
 	*plus = '\0';
 	err = bind_number(cmd, label, PARSE_DEC_OR_HEX, 64, tok,

@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "run_hvdb.h"
+
 static const char *hvdb_path;
 
 /* Good lines, each printing one output line, put before the bad one. */
@@ -34,94 +36,28 @@ static const char good[] = "partition 2\n"
 #define GOOD_OUTPUT_LINES 4
 #define GOOD_LINES 5
 
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static void put(struct buf *b, const void *p, size_t n)
-{
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-static void puts_buf(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-static char *slurp(int fd, size_t *len)
-{
-	struct buf b = { 0 };
-	char chunk[4096];
-	ssize_t n;
-
-	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		put(&b, chunk, (size_t)n);
-	put(&b, "", 1);
-	*len = b.len - 1;
-	return b.p;
-}
-
-static int tmpfd(void)
-{
-	char name[] = "/tmp/hvdb-malformed-XXXXXX";
-	int fd = mkstemp(name);
-
-	assert_true(fd >= 0);
-	unlink(name);
-	return fd;
-}
-
 /* Runs `hvdb replay -` on (in); checks exit 2 and one `hvdb: line
  * (line): ` message, no sanitizer output, the good output before it. */
 static void expect_malformed(const char *what, const struct buf *in,
 			     unsigned long line, unsigned out_lines)
 {
-	int fin = tmpfd(), fout = tmpfd(), ferr = tmpfd(), status;
-	char prefix[64], *out, *err;
-	size_t out_len, err_len;
+	static const char *const args[] = { "replay", "-", NULL };
+	struct hvdb_run r;
+	char prefix[64];
 	unsigned lines = 0;
-	pid_t pid;
 
-	assert_int_equal(write(fin, in->p, in->len), (ssize_t)in->len);
-	assert_int_equal(lseek(fin, 0, SEEK_SET), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		dup2(fin, 0);
-		dup2(fout, 1);
-		dup2(ferr, 2);
-		execl(hvdb_path, hvdb_path, "replay", "-", (char *)NULL);
-		_exit(127);
-	}
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	out = slurp(fout, &out_len);
-	err = slurp(ferr, &err_len);
+	run_hvdb(hvdb_path, args, in, 0, &r);
 	snprintf(prefix, sizeof(prefix), "hvdb: line %lu: ", line);
-	for (size_t i = 0; i < out_len; i++)
-		lines += out[i] == '\n';
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2 ||
-	    strncmp(err, prefix, strlen(prefix)) != 0 ||
-	    err_len <= strlen(prefix) + 1 || err[err_len - 1] != '\n' ||
-	    memchr(err, '\n', err_len) != err + err_len - 1 ||
-	    strstr(err, "Sanitizer") || strstr(err, "runtime error") ||
-	    lines != out_lines)
+	for (size_t i = 0; i < r.out_len; i++)
+		lines += r.out[i] == '\n';
+	if (r.status != 2 || strncmp(r.err, prefix, strlen(prefix)) != 0 ||
+	    r.err_len <= strlen(prefix) + 1 || r.err[r.err_len - 1] != '\n' ||
+	    memchr(r.err, '\n', r.err_len) != r.err + r.err_len - 1 ||
+	    run_hvdb_sanitizer_report(r.err) || lines != out_lines)
 		fail_msg("%s: status %d, %u output lines (want %u), stderr "
 			 "(want '%s...'):\n%.2000s",
-			 what, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-			 lines, out_lines, prefix, err);
-	free(out);
-	free(err);
-	close(fin);
-	close(fout);
-	close(ferr);
+			 what, r.status, lines, out_lines, prefix, r.err);
+	run_hvdb_free(&r);
 }
 
 /* (bad) after the good lines: it is line GOOD_LINES + 1. */
