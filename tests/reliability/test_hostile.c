@@ -6,18 +6,8 @@
  * rcu_barrier), so it can count the barriers hvdb_destroy() waits for
  * without timing anything.
  */
-#include <errno.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-#include <cmocka.h>
+#include "helpers.h"
 
-#include <hvdb/hvdb.h>
-
-#define GUEST 2
 #define ROOT_PORT 7 /* a port id the root uses */
 
 void __real_urcu_bp_barrier(void);
@@ -31,47 +21,11 @@ void __wrap_urcu_bp_barrier(void)
 	__real_urcu_bp_barrier();
 }
 
-static HV_INPUT_CREATE_PORT create_input(uint64_t port_partition, HV_PORT_ID id)
+/* The guest holds CreatePort and ConnectPort; the root uses ROOT_PORT. */
+static void hv_with_privileged_guest(struct guest *g)
 {
-	HV_INPUT_CREATE_PORT in = {
-		.PortPartition = port_partition,
-		.PortId = id,
-		.ConnectionPartition = GUEST,
-		.PortInfo.PortType = HvPortTypeDoorbell,
-		.PortInfo.DoorbellPortInfo.TargetSint = 5,
-		.PortInfo.DoorbellPortInfo.TargetVp = HV_ANY_VP,
-	};
-
-	return in;
-}
-
-/* A hypervisor with guest GUEST holding CreatePort and ConnectPort, and
- * root port ROOT_PORT offered to it. */
-static struct hvdb *hv_with_privileged_guest(void)
-{
-	struct hvdb *hv = hvdb_create(NULL);
-	struct hvdb_partition_config pc;
-	HV_INPUT_CREATE_PORT in =
-		create_input(HVDB_ROOT_PARTITION_ID, ROOT_PORT);
-
-	assert_non_null(hv);
-	hvdb_partition_config_init(&pc, GUEST);
-	pc.privileges = HV_PRIVILEGE_CREATE_PORT | HV_PRIVILEGE_CONNECT_PORT;
-	assert_int_equal(hvdb_partition_create(hv, &pc, NULL),
-			 HV_STATUS_SUCCESS);
-	assert_int_equal(
-		hvdb_port_create(hv, HVDB_ROOT_PARTITION_ID, &in, NULL),
-		HV_STATUS_SUCCESS);
-	return hv;
-}
-
-static void assert_reason(HV_STATUS got, enum hvdb_reason why, HV_STATUS want,
-			  const char *want_reason)
-{
-	if (got != want || strcmp(hvdb_reason_name(why), want_reason))
-		fail_msg("wanted %s %s, got %s %s", hvdb_status_name(want),
-			 want_reason, hvdb_status_name(got),
-			 hvdb_reason_name(why));
+	hv_with_guest_opts(g, &guest_with_both_privileges);
+	port_create(g, ROOT_PORT);
 }
 
 /* Finding: "a guest learns the root's port ids". A guest with CreatePort
@@ -81,28 +35,29 @@ static void assert_reason(HV_STATUS got, enum hvdb_reason why, HV_STATUS want,
  * answers doorbell-port-requires-root, typed and raw. */
 static void guest_learns_root_port_ids(void **state)
 {
-	struct hvdb *hv = hv_with_privileged_guest();
 	const HV_PORT_ID ids[] = { ROOT_PORT, ROOT_PORT + 1 };
 	HV_INPUT_CREATE_PORT in;
 	enum hvdb_reason why;
-	HV_STATUS st;
+	struct guest g;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
-		in = create_input(HV_PARTITION_ID_SELF, ids[i]);
-		st = hvdb_port_create(hv, GUEST, &in, &why);
-		assert_reason(st, why, HV_STATUS_ACCESS_DENIED,
+	hv_with_privileged_guest(&g);
+	for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
+		in = create_port_input(&g, ids[i]);
+		in.PortPartition = HV_PARTITION_ID_SELF;
+		assert_status(hvdb_port_create(g.hv, g.id, &in, &why), why,
+			      HV_STATUS_ACCESS_DENIED,
 			      "doorbell-port-requires-root");
-		st = hvdb_hypercall(hv, GUEST, HVCALL_CREATE_PORT, &in,
-				    sizeof(in), &why);
-		assert_reason(st, why, HV_STATUS_ACCESS_DENIED,
+		assert_status(hvdb_hypercall(g.hv, g.id, HVCALL_CREATE_PORT,
+					     &in, sizeof(in), &why),
+			      why, HV_STATUS_ACCESS_DENIED,
 			      "doorbell-port-requires-root");
 	}
 	/* the root still finds its own id in use */
-	in = create_input(HVDB_ROOT_PARTITION_ID, ROOT_PORT);
-	st = hvdb_port_create(hv, HVDB_ROOT_PARTITION_ID, &in, &why);
-	assert_reason(st, why, HV_STATUS_INVALID_PORT_ID, "port-id-in-use");
-	hvdb_destroy(hv);
+	in = create_port_input(&g, ROOT_PORT);
+	assert_status(hvdb_port_create(g.hv, ROOT_ID, &in, &why), why,
+		      HV_STATUS_INVALID_PORT_ID, "port-id-in-use");
+	teardown(&g);
 }
 
 /* Finding: "hvdb_create accepts a million root VPs (5 GB)". The root's
@@ -119,7 +74,7 @@ static void create_accepts_a_million_root_vps(void **state)
 	hv = hvdb_create(&config); /* the limit itself works */
 	assert_non_null(hv);
 	hvdb_destroy(hv);
-	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++) {
 		config.root_vp_count = refused[i];
 		errno = 0;
 		assert_null(hvdb_create(&config));
@@ -133,27 +88,24 @@ static void create_accepts_a_million_root_vps(void **state)
  * it waits only for reclamation its own handle queued. */
 static void destroy_of_empty_handle_waits_for_rcu_barrier(void **state)
 {
-	HV_INPUT_DELETE_PORT del = { .PortPartition = HVDB_ROOT_PARTITION_ID,
-				     .PortId = ROOT_PORT };
-	struct hvdb *busy = hv_with_privileged_guest();
+	struct guest busy, g;
 	struct hvdb *hv;
 
 	(void)state;
 	/* another handle starts the call_rcu worker */
-	assert_int_equal(
-		hvdb_port_delete(busy, HVDB_ROOT_PARTITION_ID, &del, NULL),
-		HV_STATUS_SUCCESS);
+	hv_with_privileged_guest(&busy);
+	delete_port(&busy, ROOT_PORT);
 	barriers = 0;
 	hv = hvdb_create(NULL);
 	assert_non_null(hv);
 	hvdb_destroy(hv);
 	assert_int_equal(barriers, 0);
 	/* populated but nothing reclaimed: still no wait */
-	hv = hv_with_privileged_guest();
-	hvdb_destroy(hv);
+	hv_with_privileged_guest(&g);
+	teardown(&g);
 	assert_int_equal(barriers, 0);
 	/* the handle that queued a free waits for it */
-	hvdb_destroy(busy);
+	teardown(&busy);
 	assert_int_equal(barriers, 1);
 }
 
