@@ -62,7 +62,8 @@ static inline unsigned long hv_hash(uint64_t a, uint64_t b)
 }
 
 /* call_rcu(head, fn) for memory of (hv): hvdb_destroy() then waits for
- * it. Called under hv->lock. */
+ * it. Every deferred free of libhvdb goes through here (a bare call_rcu
+ * could still be pending when hvdb_destroy returns). Under hv->lock. */
 void hv_call_rcu(struct hvdb *hv, struct rcu_head *head,
 		 void (*fn)(struct rcu_head *head));
 
