@@ -15,6 +15,7 @@
 #include <linux/kcmp.h>
 
 #include "dialect.h"
+#include "grace.h"
 #include "hv.h"
 #include "partition.h"
 #include "port.h"
@@ -327,8 +328,11 @@ static void close_rcu(struct rcu_head *head)
 {
 	struct closing *c = caa_container_of(head, struct closing, rcu);
 
+	grace_reclaim();
+	grace_observe(c);   /* no reader saw (c): its handover is call_rcu */
 	(void)close(c->fd); /* our duplicate: nothing to report */
 	free(c);
+	grace_reclaimed();
 }
 
 /* Closes (fd) once no write that may signal it (through a port just
@@ -339,11 +343,12 @@ static void close_after_writes(int fd)
 	struct closing *c = malloc(sizeof(*c));
 
 	if (!c) {
-		synchronize_rcu();
+		grace_wait();
 		(void)close(fd);
 		return;
 	}
 	c->fd = fd;
+	grace_publish(c);
 	call_rcu(&c->rcu, close_rcu);
 }
 
