@@ -18,6 +18,15 @@ fi
 cargo --version
 
 cd bindings/rust
+# Every function the libraries export should have its declaration in
+# hvdb-sys (a warning, not a failure: C lands first, the binding follows).
+for so in "$build/src/libhvdb.so" "$build/src/kvm/libhvdb-kvm.so"; do
+	[ -f "$so" ] || continue
+	nm -D --defined-only "$so" | awk '$2 == "T" { print $3 }' | while read -r fn; do
+		grep -q "pub fn $fn(" hvdb-sys/src/*.rs ||
+			echo "rust: WARNING: $fn (exported by $(basename "$so")) has no declaration in hvdb-sys"
+	done
+done
 export HVDB_BUILD_DIR=$build CARGO_TERM_COLOR=never
 cargo test --offline
 cargo run --offline -q --example quickstart 2>/dev/null >"$build/rust-quickstart.out"

@@ -179,6 +179,32 @@ const LAYOUT: &[(&str, &str, &[&str])] = &[
         "hvdb_snapshot_restore_ops",
         &["partition_restored", "port_restored", "doorbell_restored"],
     ),
+    (
+        "struct mshv_user_ioeventfd",
+        "mshv_user_ioeventfd",
+        &["datamatch", "addr", "len", "fd", "flags", "rsvd"],
+    ),
+    (
+        "WHV_DOORBELL_MATCH_DATA",
+        "WHV_DOORBELL_MATCH_DATA",
+        &["GuestAddress", "Value", "Length", "MatchFlags"],
+    ),
+    // C's anonymous union is `u` in Rust: "C path:Rust path".
+    (
+        "struct hvdb_doorbell_desc",
+        "hvdb_doorbell_desc",
+        &[
+            "dialect",
+            "partition",
+            "id",
+            "ioeventfd:u",
+            "ioeventfd:u.ioeventfd",
+            "whp:u.whp",
+            "eventfd",
+            "eventfd_group",
+        ],
+    ),
+    ("enum hvdb_dialect", "hvdb_dialect", &[]),
     ("enum hvdb_reason", "hvdb_reason", &[]),
     ("enum hvdb_write_result", "hvdb_write_result", &[]),
     ("enum hvdb_fault_site", "hvdb_fault_site", &[]),
@@ -238,6 +264,25 @@ const CONSTANTS: &[&str] = &[
     "HVDB_WRITE_DROPPED",
     "HVDB_SNAPSHOT_VERSION",
     "HVDB_SNAPSHOT_MESSAGE_MAX",
+    "MSHV_IOEVENTFD_BIT_DATAMATCH",
+    "MSHV_IOEVENTFD_BIT_PIO",
+    "MSHV_IOEVENTFD_BIT_DEASSIGN",
+    "MSHV_IOEVENTFD_FLAG_DATAMATCH",
+    "MSHV_IOEVENTFD_FLAG_PIO",
+    "MSHV_IOEVENTFD_FLAG_DEASSIGN",
+    "MSHV_IOEVENTFD_VALID_FLAG_MASK",
+    "WHV_DOORBELL_MATCH_ON_VALUE",
+    "WHV_DOORBELL_MATCH_ON_LENGTH",
+    "WHV_DOORBELL_MATCH_RESERVED_MASK",
+    "WHV_DOORBELL_MATCH_RESERVED_SHIFT",
+    "HVDB_S_OK",
+    "HVDB_E_INVALIDARG",
+    "HVDB_ERROR_NOT_FOUND",
+    "HVDB_HRESULT_FACILITY_HV_MASK",
+    "HVDB_DOORBELL_ID_MAX",
+    "HVDB_HRESULT_FROM_HV(HV_STATUS_INVALID_PARAMETER)",
+    "HVDB_DIALECT_IOEVENTFD",
+    "HVDB_DIALECT_WHP",
 ];
 
 /// Headers the probe includes; each one is optional so that the probe
@@ -588,7 +633,7 @@ fn probe_source() -> String {
     };
     c.push_str(
         r#"
-#define FIELD(t, rt, f) printf("field %s %s %zu %zu\n", rt, #f, \
+#define FIELD_AS(t, rt, f, rf) printf("field %s %s %zu %zu\n", rt, rf, \
 	offsetof(t, f), sizeof(((t *)0)->f))
 #define REASON(e, name, msg) printf("reason %s %d %s\n", #e, (int)HVDB_REASON_##e, name);
 #define FAULT(e, name) printf("fault %s %d %s\n", #e, (int)HVDB_FAULT_##e, name);
@@ -603,7 +648,8 @@ int main(void)
         )
         .unwrap();
         for f in *fields {
-            writeln!(c, "\tFIELD({cty}, \"{rty}\", {f});").unwrap();
+            let (cf, rf) = f.split_once(':').unwrap_or((f, f));
+            writeln!(c, "\tFIELD_AS({cty}, \"{rty}\", {cf}, \"{rf}\");").unwrap();
         }
     }
     for k in CONSTANTS.iter().chain(kvm_constants) {

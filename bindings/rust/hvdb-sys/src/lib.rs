@@ -1,6 +1,7 @@
 //! Raw FFI of libhvdb: `<hvdb/hvdef.h>` (the Hyper-V ABI of doorbell ports
 //! and connections), `<hvdb/hvdb.h>` (the library) with the headers split
-//! from it (`backend.h`, `introspect.h`, `snapshot.h`, `testing.h`), and,
+//! from it (`backend.h`, `introspect.h`, `snapshot.h`, `testing.h`,
+//! `dialect.h`), and,
 //! with the default feature `kvm`, `<hvdb/kvm.h>` (libhvdb-kvm).
 //!
 //! Names and layouts are the C ones. Every struct and every constant below
@@ -319,16 +320,9 @@ pub struct hvdb_snapshot_restore_ops {
         Option<unsafe extern "C" fn(opaque: *mut c_void, hv: *mut hvdb, d: *const hvdb_partition_desc) -> c_int>,
     pub port_restored:
         Option<unsafe extern "C" fn(opaque: *mut c_void, hv: *mut hvdb, d: *const hvdb_port_desc) -> c_int>,
-    /// `<hvdb/dialect.h>`'s registrations (`struct hvdb_doorbell_desc`,
-    /// not bound here: opaque).
+    /// After every port and connection, per client-dialect registration.
     pub doorbell_restored:
         Option<unsafe extern "C" fn(opaque: *mut c_void, hv: *mut hvdb, d: *const hvdb_doorbell_desc) -> c_int>,
-}
-
-/// `struct hvdb_doorbell_desc` of `<hvdb/dialect.h>` (opaque here).
-#[repr(C)]
-pub struct hvdb_doorbell_desc {
-    _opaque: [u8; 0],
 }
 
 pub type hvdb_partition_foreach_fn =
@@ -467,6 +461,9 @@ extern "C" {
     /// C's `free()`, for the document `hvdb_snapshot_save()` returns.
     pub fn free(p: *mut c_void);
 }
+
+mod dialect;
+pub use dialect::*;
 
 #[cfg(feature = "kvm")]
 mod kvm;
