@@ -6,6 +6,9 @@
  * big crowd, with every mix of sizes and values against the rule itself,
  * and through allocation failures. Timing is the bench's job
  * (`hvdb bench`, match section, crowded GPA). */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "helpers.h"
 
 #define SIZE_(s) HV_DOORBELL_FLAG_TRIGGER_SIZE_##s
@@ -334,6 +337,130 @@ static void test_crowded_gpa_connect_faults_change_nothing(void **state)
 	teardown(&g);
 }
 
+/* ------------------------------------------------------------------ */
+/* Writes racing connects and disconnects (run under TSan in CI).      */
+/* ------------------------------------------------------------------ */
+
+/* Stable DWORD doorbells of values 0 .. STABLE - 1 at DOORBELL_GPA, never
+ * touched; churned slots at DOORBELL_GPA (even slots, growing and
+ * rebuilding that crowd's value table beside the stable ones) and at
+ * CHURN_GPA (odd slots: a crowd that forms and dissolves), slot s with
+ * value CHURN_VALUE + s and id CHURN_CONN(s, generation). */
+#define STABLE 8u
+#define CHURN_SLOTS 32u
+#define CHURN_GPA (DOORBELL_GPA + 0x100)
+#define CHURN_VALUE 100u
+#define CHURN_CONN(s, gen) ((HV_CONNECTION_ID)((s) + 1) << 16 | (gen))
+#define CHURN_STEPS 20000u
+#define WRITERS 2
+
+struct race {
+	struct guest g;
+	atomic_bool stop;
+	/* the last generation of each slot whose DisconnectPort returned */
+	atomic_uint gone[CHURN_SLOTS];
+	/* the generation connected (ConnectPort returned, DisconnectPort not
+	 * begun), or 0 */
+	atomic_uint live[CHURN_SLOTS];
+	atomic_uint violations;
+	atomic_ulong writes;
+};
+
+static hvdb_gpa_t churn_gpa(unsigned s)
+{
+	return s % 2 ? CHURN_GPA : DOORBELL_GPA;
+}
+
+static void race_violation(struct race *r, const char *what, unsigned a,
+			   int result, HV_CONNECTION_ID id)
+{
+	if (atomic_fetch_add(&r->violations, 1) < 10)
+		print_error("%s %u: result %s, connection %#x\n", what, a,
+			    write_result_str(result), id);
+}
+
+/* SPEC §4/§5: a stable value fires its connection, an absent one misses,
+ * a churned one never fires a generation whose disconnect returned before
+ * the write started, nor another slot's connection, and fires the one
+ * connected from before the write started to after it ended. */
+static void *race_writer(void *arg)
+{
+	struct race *r = arg;
+	uint64_t rng = (uint64_t)(uintptr_t)&rng;
+	struct hvdb_write_outcome out;
+	unsigned v, s, gone, live, gen;
+	int res;
+
+	while (!atomic_load(&r->stop)) {
+		v = (unsigned)(rand_next(&rng) % (2 * STABLE));
+		res = hvdb_write(r->g.hv, GUEST_ID, DOORBELL_GPA, 4, v, &out);
+		if (v < STABLE ? res != HVDB_WRITE_FIRE ||
+					 out.connection_id != CROWD_ID(v)
+			       : res != HVDB_WRITE_MISS)
+			race_violation(r, "stable value", v, res,
+				       out.connection_id);
+		s = (unsigned)(rand_next(&rng) % CHURN_SLOTS);
+		gone = atomic_load(&r->gone[s]);
+		live = atomic_load(&r->live[s]);
+		res = hvdb_write(r->g.hv, GUEST_ID, churn_gpa(s), 4,
+				 CHURN_VALUE + s, &out);
+		gen = res == HVDB_WRITE_FIRE ? out.connection_id & 0xffff : 0;
+		if (res == HVDB_WRITE_FIRE &&
+		    (out.connection_id >> 16 != s + 1 || gen <= gone))
+			race_violation(r, "fired a gone slot", s, res,
+				       out.connection_id);
+		else if (res != HVDB_WRITE_FIRE && res != HVDB_WRITE_MISS)
+			race_violation(r, "churned slot", s, res, 0);
+		else if (live && live == atomic_load(&r->live[s]) &&
+			 gen != live)
+			race_violation(r, "missed a live slot", s, res,
+				       out.connection_id);
+		atomic_fetch_add(&r->writes, 2);
+	}
+	return NULL;
+}
+
+/* SPEC §5: writes race connects and disconnects that form and dissolve
+ * a crowd and rebuild a crowd's value table: the stable doorbells always
+ * fire, and nothing fires after its DisconnectPort returned. */
+static void test_crowded_gpa_writes_race_churn(void **state)
+{
+	struct race *r = calloc(1, sizeof(*r));
+	unsigned gen[CHURN_SLOTS] = { 0 }, s;
+	pthread_t writers[WRITERS];
+	uint64_t rng = 0x72616365;
+
+	(void)state;
+	assert_non_null(r);
+	hv_with_guest(&r->g);
+	port_create(&r->g, PORT_ID);
+	connect_crowd(&r->g, 0, STABLE);
+	for (int i = 0; i < WRITERS; i++)
+		assert_int_equal(
+			pthread_create(&writers[i], NULL, race_writer, r), 0);
+	for (unsigned step = 0; step < CHURN_STEPS; step++) {
+		s = (unsigned)(rand_next(&rng) % CHURN_SLOTS);
+		if (gen[s] % 2) {
+			atomic_store(&r->live[s], 0);
+			disconnect_port(&r->g, CHURN_CONN(s, gen[s]));
+			atomic_store(&r->gone[s], gen[s]);
+		} else {
+			connect_port(&r->g, CHURN_CONN(s, gen[s] + 1), PORT_ID,
+				     churn_gpa(s), SIZE_(DWORD),
+				     CHURN_VALUE + s);
+			atomic_store(&r->live[s], gen[s] + 1);
+		}
+		gen[s]++;
+	}
+	atomic_store(&r->stop, true);
+	for (int i = 0; i < WRITERS; i++)
+		assert_int_equal(pthread_join(writers[i], NULL), 0);
+	assert_int_equal(atomic_load(&r->violations), 0);
+	assert_true(atomic_load(&r->writes) > 0);
+	teardown(&r->g);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +469,7 @@ int main(void)
 			test_crowded_gpa_mixed_triggers_follow_the_rule),
 		cmocka_unit_test(
 			test_crowded_gpa_connect_faults_change_nothing),
+		cmocka_unit_test(test_crowded_gpa_writes_race_churn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
