@@ -343,9 +343,10 @@ static void test_crowded_gpa_connect_faults_change_nothing(void **state)
 
 /* Stable DWORD doorbells of values 0 .. STABLE - 1 at DOORBELL_GPA, never
  * touched; churned slots at DOORBELL_GPA (even slots, growing and
- * rebuilding that crowd's value table beside the stable ones) and at
- * CHURN_GPA (odd slots: a crowd that forms and dissolves), slot s with
- * value CHURN_VALUE + s and id CHURN_CONN(s, generation). */
+ * rebuilding that crowd's value table beside the stable ones) and two
+ * each at 8 GPAs from CHURN_GPA (odd slots: crowds that form and
+ * dissolve), slot s with value CHURN_VALUE + s and id
+ * CHURN_CONN(s, generation). */
 #define STABLE 8u
 #define CHURN_SLOTS 32u
 #define CHURN_GPA (DOORBELL_GPA + 0x100)
@@ -368,7 +369,7 @@ struct race {
 
 static hvdb_gpa_t churn_gpa(unsigned s)
 {
-	return s % 2 ? CHURN_GPA : DOORBELL_GPA;
+	return s % 2 ? CHURN_GPA + 8 * (s / 4) : DOORBELL_GPA;
 }
 
 static void race_violation(struct race *r, const char *what, unsigned a,
