@@ -61,5 +61,12 @@ for plant in PLANT_PUBLISH_EARLY PLANT_RETURN_EARLY PLANT_NO_TOMBSTONE \
 	check_catches src/oatable.pml "$plant" -DOPS=9 -DNREADER=1
 done
 
+# src/ring.pml: the notification ring (2 producers, 4 fires of 3 ports, a
+# consumer on a 2-slot ring).
+check src/ring.pml
+for plant in PLANT_SIGNAL_FIRST PLANT_CLEAR_EARLY PLANT_PUBLISH_EARLY; do
+	check_catches src/ring.pml "$plant"
+done
+
 [ "$ran" -gt 0 ] || { echo "models: nothing ran"; exit 1; }
 echo "models: $ran checks"

@@ -5,6 +5,10 @@
 
 #define RING_FULL ((uintptr_t)1)
 
+/* With one slot "holds the entry of pos" and "free for pos + 1" would be
+ * the same sequence number (ring.pml finds the overwrite). */
+_Static_assert(HVDB_RING_SLOTS >= 2, "the slot protocol needs two slots");
+
 int ring_init(struct ring *r)
 {
 	__atomic_store_n(&r->tail, 0, __ATOMIC_RELAXED);
