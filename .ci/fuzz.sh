@@ -20,6 +20,10 @@ CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 all=$(cmake --build "$build" --target help |
 	sed -n 's/^\.\.\. \(fuzz_[a-z_]*\)$/\1/p')
 targets=${FUZZ_TARGETS:-$all}
+if [ -z "${targets//[[:space:]]/}" ]; then
+	echo "== fuzz: no targets (none scraped from --target help)" >&2
+	exit 1
+fi
 # A fixed total by default, so a new target does not lengthen CI.
 ntargets=$(echo $targets | wc -w)
 seconds=${FUZZ_SECONDS:-$(( 240 / ntargets ))}
@@ -57,6 +61,10 @@ for t in $targets; do
 		"$(ls "$work" | wc -l)")")
 done
 
+if [ "${#summary[@]}" -eq 0 ]; then
+	echo "== fuzz: no target ran" >&2
+	exit 1
+fi
 echo "== fuzz summary"
 printf '%s\n' "${summary[@]}"
 echo "== fuzzing took $(( $(date +%s) - start )) s"

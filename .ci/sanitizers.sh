@@ -31,7 +31,7 @@ CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	-DHVDB_SANITIZE=address,undefined >/dev/null
 cmake --build build-asan -j"$jobs"
 echo "== ASan+UBSan: ctest"
-ctest --test-dir build-asan -j"$jobs" -LE install --output-on-failure
+bash .ci/ctest.sh build-asan -j"$jobs" -LE install --output-on-failure
 t_asan=$(( $(date +%s) - start ))
 
 echo "== TSan build (clang)"
@@ -43,7 +43,7 @@ cmake --build build-tsan -j"$jobs"
 # TSan exits 66 on a report, which fails the test or command.
 export TSAN_OPTIONS="suppressions=$root/.ci/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
 echo "== TSan: every test that starts threads (ctest -L concurrency)"
-STRESS_SECONDS=2 ctest --test-dir build-tsan -L concurrency --no-tests=error \
+STRESS_SECONDS=2 bash .ci/ctest.sh build-tsan -L concurrency \
 	--output-on-failure
 bash .ci/tsan-planted.sh build-tsan-planted
 t_tsan=$(( $(date +%s) - t0 ))
@@ -81,6 +81,10 @@ for t in build-rel/bin/unit_* build-rel/bin/reliability_*; do
 	fi
 done
 t_vg=$(( $(date +%s) - t0 ))
+if [ "$ran" -eq 0 ]; then
+	echo "== valgrind: no program ran (none built in build-rel/bin?)"
+	exit 1
+fi
 if [ "${#failed[@]}" -ne 0 ]; then
 	echo "== valgrind: ${#failed[@]} of $ran failed"
 	exit 1
