@@ -97,6 +97,22 @@ static void progress(const struct bench_config *cfg, const char *what,
 			(double)(bench_now_ns() - t0) / 1e9);
 }
 
+/* Whether (cfg) asks for section (name). */
+static bool wanted(const struct bench_config *cfg, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = cfg->sections; p && *p;) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (len == n && !strncmp(p, name, n))
+			return true;
+		p = end ? end + 1 : p + len;
+	}
+	return !cfg->sections;
+}
+
 int bench_run(const struct bench_config *cfg, struct bench_results *res)
 {
 	static const struct {
@@ -108,6 +124,8 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 		{ "threads", bench_threads_run },
 		{ "churn", bench_churn_run },
 		{ "kvm", bench_kvm_run },
+		{ "scale", bench_scale_run },
+		{ "notify", bench_notify_run },
 	};
 	uint64_t t0 = bench_now_ns();
 	int ret;
@@ -115,6 +133,8 @@ int bench_run(const struct bench_config *cfg, struct bench_results *res)
 	memset(res, 0, sizeof(*res));
 	res->churn_kvm_pairs_per_sec = -1;
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (!wanted(cfg, sections[i].name))
+			continue;
 		ret = sections[i].run(cfg, res);
 		if (ret < 0) {
 			fprintf(stderr, "hvdb: bench: %s: %s\n",

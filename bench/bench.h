@@ -22,6 +22,9 @@
 struct bench_config {
 	bool quick;	/* the whole run in under 30 s */
 	FILE *progress; /* one line per section, or NULL */
+	/* Comma-separated section names to run (e.g. "kvm,scale"); NULL
+	 * runs them all. */
+	const char *sections;
 };
 
 #define BENCH_MATCH_MAX 32
@@ -270,5 +273,9 @@ int bench_memory_run(const struct bench_config *cfg, struct bench_results *res);
 /* Fills res->kvm and res->churn_kvm_pairs_per_sec; leaves kvm_ok false
  * and returns 0 when /dev/kvm is missing. */
 int bench_kvm_run(const struct bench_config *cfg, struct bench_results *res);
+/* Issue 11: res->scale (bench_scale.c) and res->notify (bench_notify.c);
+ * 0 and nothing when /dev/kvm is missing. */
+int bench_scale_run(const struct bench_config *cfg, struct bench_results *res);
+int bench_notify_run(const struct bench_config *cfg, struct bench_results *res);
 
 #endif

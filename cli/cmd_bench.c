@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench.h"
 #include "commands.h"
@@ -11,6 +12,7 @@ int cmd_bench(int argc, char **argv)
 	static const struct option options[] = {
 		{ "quick", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "sections", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bench_config cfg = { .progress = stderr };
@@ -25,6 +27,9 @@ int cmd_bench(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 's':
+			cfg.sections = optarg;
 			break;
 		default:
 			return commands_option_error(argv[0], c, argv);

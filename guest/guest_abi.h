@@ -127,9 +127,10 @@ struct guest_doorbell {
 
 /* GUEST_MODE_BENCH: vCPU 0 stores to table[0], table[1], ... table[count
  * - 1], table[0], ... at CPL3 until (limit) stores (0: no limit) or until
- * the host sets stop, then reports DONE. With pingpong, store i waits
- * until the host has set go above i (one store per host request: a
- * latency probe). */
+ * the host sets stop, then reports DONE (args[0] = stores); resumed, it
+ * starts the next trial from the block as the host left it. With
+ * pingpong, store i waits until the host has set go above i (one store
+ * per host request: a latency probe). */
 struct guest_bench {
 	uint64_t table; /* GPA of struct guest_doorbell[count] */
 	uint64_t count;

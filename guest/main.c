@@ -98,24 +98,28 @@ static void produce(struct guest_ctx *c)
 	}
 }
 
-/* Bench mode: the doorbell stores of struct guest_bench, at CPL3. */
-static uint64_t bench(volatile struct guest_bench *gb)
+/* Bench mode: the doorbell stores of struct guest_bench, at CPL3, one
+ * trial per DONE report; the host may change the block and resume. */
+static void bench(struct guest_ctx *c, volatile struct guest_bench *gb)
 {
-	volatile struct guest_doorbell *t = (void *)gb->table;
-	uint64_t count = gb->count, limit = gb->limit, i = 0, k = 0;
+	for (;;) {
+		volatile struct guest_doorbell *t = (void *)gb->table;
+		uint64_t count = gb->count, limit = gb->limit, i = 0, k = 0;
 
-	while (!__atomic_load_n(&gb->stop, __ATOMIC_ACQUIRE) &&
-	       (!limit || i < limit)) {
-		if (gb->pingpong &&
-		    __atomic_load_n(&gb->go, __ATOMIC_ACQUIRE) <= i) {
-			guest_pause();
-			continue;
+		while (!__atomic_load_n(&gb->stop, __ATOMIC_ACQUIRE) &&
+		       (!limit || i < limit)) {
+			if (gb->pingpong &&
+			    __atomic_load_n(&gb->go, __ATOMIC_ACQUIRE) <= i) {
+				guest_pause();
+				continue;
+			}
+			guest_store(t[k].gpa, t[k].len, t[k].value);
+			k = k + 1 == count ? 0 : k + 1;
+			__atomic_store_n(&gb->done, ++i, __ATOMIC_RELEASE);
 		}
-		guest_store(t[k].gpa, t[k].len, t[k].value);
-		k = k + 1 == count ? 0 : k + 1;
-		__atomic_store_n(&gb->done, ++i, __ATOMIC_RELEASE);
+		c->mb->args[0] = i;
+		guest_report(c, GUEST_UCALL_DONE);
 	}
-	return i;
 }
 
 /* Script mode: one store per command until the host says exit. */
@@ -147,7 +151,7 @@ void guest_main(uint64_t vcpu, uint64_t boot_gpa)
 		done = script(&c);
 	} else if (b->mode == GUEST_MODE_BENCH) {
 		guest_enter_user(); /* as the demo's producers, below */
-		done = vcpu == 0 ? bench((void *)b->bench) : 0;
+		bench(&c, (void *)b->bench); /* never returns */
 	} else {
 		if (b->flags & GUEST_FLAG_CONNECTS) {
 			if (vcpu == 0)

@@ -103,7 +103,9 @@ struct hvdb_kvm_options {
 	void *memory_opaque;
 	/* HVDB_KVM_OFFLOAD_ADAPTIVE (0 takes the default): at most this many
 	 * ioeventfds registered (default 256); promote a connection from
-	 * this many writes/s (default 1,000); spend at most this long in
+	 * this many writes/s (default 50: an exit costs tens of us more than
+	 * the in-kernel path, a registration a few us and its deassign
+	 * ~30-200 us, so a few writes repay it); spend at most this long in
 	 * KVM_IOEVENTFD assigns per maintenance pass (default 2,000 us);
 	 * demote a connection that had no write for this long (default
 	 * 2,000 ms). */

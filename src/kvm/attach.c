@@ -71,7 +71,7 @@ static void adaptive_defaults(struct hvdb_kvm_options *o)
 	if (!o->adaptive_max_ioeventfds)
 		o->adaptive_max_ioeventfds = 256;
 	if (!o->adaptive_promote_wps)
-		o->adaptive_promote_wps = 1000;
+		o->adaptive_promote_wps = 50;
 	if (!o->adaptive_pass_budget_us)
 		o->adaptive_pass_budget_us = 2000;
 	if (!o->adaptive_idle_ms)
