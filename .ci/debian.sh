@@ -111,6 +111,27 @@ for ex in software kvm-vmm; do
 	[ $rc = 0 ] || [ $rc = 77 ] || die "$ex (CMake) exited $rc"
 done
 
+step "the Rust crate against the unpacked packages (pkg-config hvdb hvdb-kvm)"
+command -v cargo >/dev/null || PATH=$HOME/.cargo/bin:$PATH
+if command -v cargo >/dev/null; then
+	# hvdb-sys's pkg-config path, as a user of libhvdb-dev has it: the
+	# quickstart example links the packaged libhvdb.so / libhvdb-kvm.so
+	# and must print what hvdb replay prints.
+	(cd "$tmp/hvdoorbell/bindings/rust" &&
+		HVDB_PKG_CONFIG=1 PKG_CONFIG_PATH=$pcdir CARGO_TARGET_DIR=$tmp/cargo \
+			cargo build --offline -q --example quickstart) ||
+		die "cargo build against the packages"
+	LD_LIBRARY_PATH=$libdir ldd "$tmp/cargo/debug/examples/quickstart" >"$tmp/ldd"
+	grep "=> $libdir/libhvdb.so.0" "$tmp/ldd" >/dev/null ||
+		die "the Rust example does not load the packaged libhvdb.so.0"
+	LD_LIBRARY_PATH=$libdir "$tmp/cargo/debug/examples/quickstart" 2>/dev/null >"$tmp/rust.out"
+	diff -u "$tmp/hvdoorbell/tests/cli/quickstart.out" "$tmp/rust.out" ||
+		die "the Rust example's output against the packages"
+	echo "    quickstart (Rust, packaged libhvdb.so.0): $(wc -l <"$tmp/rust.out") lines as expected"
+else
+	echo "    (skipped: no cargo)"
+fi
+
 if [ -n "${HVDB_DEBIAN_OUT:-}" ]; then
 	mkdir -p "$HVDB_DEBIAN_OUT"
 	cp "$tmp"/*.deb "$tmp"/*.changes "$tmp/lintian.log" "$HVDB_DEBIAN_OUT/"
