@@ -53,6 +53,8 @@ struct bench_crowd_result {
 	double other_miss_ns[BENCH_CROWD_SIZES];
 	double other_miss_before_ns;
 	unsigned other_connections; /* the other partition's own */
+	/* connect + disconnect pairs per second into the biggest crowd */
+	double churn_pairs_per_sec;
 };
 
 /* Guest doorbell stores per second, the guest in long mode at CPL3. */

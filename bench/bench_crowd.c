@@ -4,8 +4,9 @@
  * the value), N = 1 .. 65,536. Timed: a write hitting one of them (values
  * drawn uniformly from the crowd), and a miss of another partition that
  * has doorbells of its own, beside each crowd and in the same world with no
- * crowd at all. Every write is checked to hit or miss as it should before
- * anything is timed. */
+ * crowd at all; and connect + disconnect pairs into the biggest crowd.
+ * Every write is checked to hit or miss as it should before anything is
+ * timed. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -117,6 +118,29 @@ static int crowd_build(struct crowd_world *cw, unsigned values)
 	return 0;
 }
 
+/* Connect + disconnect pairs into a crowd: DWORD doorbells at CROWD_GPA
+ * with values above the crowd's, ids from BENCH_CHURN_ID0. */
+struct crowd_churn {
+	struct bench_world *w;
+	uint32_t k;
+	int failed;
+};
+
+static void op_churn(void *ctx, uint64_t pairs)
+{
+	struct crowd_churn *ch = ctx;
+	struct bench_conn c = { .gpa = CROWD_GPA, .width = 4, .port = 1 };
+
+	while (pairs--) {
+		c.id = BENCH_CHURN_ID0 + ch->k;
+		c.value = (1u << 20) + ch->k;
+		if (bench_world_connect(ch->w, &c) != HV_STATUS_SUCCESS ||
+		    bench_world_disconnect(ch->w, c.id) != HV_STATUS_SUCCESS)
+			ch->failed = 1;
+		ch->k = (ch->k + 1) & 0xffff;
+	}
+}
+
 static int world_build(struct crowd_world *cw, unsigned values)
 {
 	int ret = bench_world_create(&cw->w, 0, 0x63726f7764);
@@ -145,6 +169,7 @@ int bench_crowd_run(const struct bench_config *cfg, struct bench_results *res)
 	struct crowd_ctx hit[WORLDS] = { 0 }, miss[WORLDS] = { 0 };
 	struct bench_cell cells[2 * WORLDS];
 	struct bench_crowd_result *out = &res->crowd;
+	struct crowd_churn churn = { 0 };
 	size_t n = 0;
 	int ret = 0;
 
@@ -168,6 +193,13 @@ int bench_crowd_run(const struct bench_config *cfg, struct bench_results *res)
 						  .warmup = 4 * CROWD_WRITES };
 	}
 	bench_interleave(cells, n, trial_ns, trials);
+	churn.w = &cw[WORLDS - 1].w;
+	out->churn_pairs_per_sec =
+		1e9 / bench_ns_per_op(op_churn, &churn, 4 * trial_ns, trials);
+	if (churn.failed) {
+		ret = -EIO;
+		goto out;
+	}
 	out->other_connections = OTHER_CONNECTIONS;
 	out->other_miss_before_ns = cells[0].ns_per_op;
 	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++) {
