@@ -43,6 +43,7 @@ void dialect_fini(struct hvdb *hv)
 		free(d->by_id[i]);
 	}
 	free(d->by_id);
+	free(d->buckets);
 	pthread_mutex_destroy(&d->lock);
 }
 
@@ -192,16 +193,74 @@ static int id_reserve(struct hvdb *hv, uint32_t id)
 	return 0;
 }
 
+static hvdb_gpa_t record_gpa(const struct dialect_record *rec)
+{
+	return rec->dialect == HVDB_DIALECT_IOEVENTFD ? rec->ioeventfd.addr
+						      : rec->whp.GuestAddress;
+}
+
+static struct dialect_record **bucket(struct dialect_state *d,
+				      uint64_t partition, hvdb_gpa_t gpa)
+{
+	return &d->buckets[hv_hash(partition, gpa) & (d->bucket_count - 1)];
+}
+
+/* Twice the buckets once there are twice as many records: chains stay
+ * short. Out of memory keeps the old table (longer chains, same
+ * answers). */
+static void buckets_grow(struct dialect_state *d)
+{
+	uint32_t n = d->bucket_count ? d->bucket_count * 2 : 64;
+	struct dialect_record **old = d->buckets, *rec, *next;
+	uint32_t old_count = d->bucket_count;
+
+	if (d->bucket_count && d->count < 2 * d->bucket_count)
+		return;
+	d->buckets = calloc(n, sizeof(*d->buckets));
+	if (!d->buckets) {
+		d->buckets = old;
+		return;
+	}
+	d->bucket_count = n;
+	for (uint32_t i = 0; i < old_count; i++)
+		for (rec = old[i]; rec; rec = next) {
+			struct dialect_record **b =
+				bucket(d, rec->partition, record_gpa(rec));
+
+			next = rec->next_at;
+			rec->next_at = *b;
+			*b = rec;
+		}
+	free(old);
+}
+
+/* 0, or -ENOMEM when not even the first bucket table can be had. */
+static int record_reserve(struct hvdb *hv)
+{
+	buckets_grow(&hv->dialects);
+	return hv->dialects.bucket_count ? 0 : -ENOMEM;
+}
+
+/* After record_reserve(): cannot fail. */
 static void record_insert(struct hvdb *hv, struct dialect_record *rec)
 {
-	hv->dialects.by_id[rec->id] = rec;
-	hv->dialects.count++;
+	struct dialect_state *d = &hv->dialects;
+	struct dialect_record **b = bucket(d, rec->partition, record_gpa(rec));
+
+	rec->next_at = *b;
+	*b = rec;
+	d->by_id[rec->id] = rec;
+	d->count++;
 }
 
 static void record_remove(struct hvdb *hv, struct dialect_record *rec)
 {
 	struct dialect_state *d = &hv->dialects;
+	struct dialect_record **p = bucket(d, rec->partition, record_gpa(rec));
 
+	while (*p != rec)
+		p = &(*p)->next_at;
+	*p = rec->next_at;
 	d->by_id[rec->id] = NULL;
 	d->count--;
 	if (rec->id < d->hint)
@@ -210,18 +269,19 @@ static void record_remove(struct hvdb *hv, struct dialect_record *rec)
 
 struct dialect_record *
 dialect_find(struct hvdb *hv, enum hvdb_dialect dialect, uint64_t partition,
+	     hvdb_gpa_t gpa,
 	     bool (*pred)(const struct dialect_record *rec, const void *arg),
 	     const void *arg)
 {
 	struct dialect_state *d = &hv->dialects;
+	struct dialect_record *rec;
 
-	for (uint32_t i = 0; i < d->cap; i++) {
-		struct dialect_record *rec = d->by_id[i];
-
-		if (rec && rec->dialect == dialect &&
-		    rec->partition == partition && pred(rec, arg))
+	if (!d->bucket_count)
+		return NULL;
+	for (rec = *bucket(d, partition, gpa); rec; rec = rec->next_at)
+		if (rec->dialect == dialect && rec->partition == partition &&
+		    record_gpa(rec) == gpa && pred(rec, arg))
 			return rec;
-	}
 	return NULL;
 }
 
@@ -283,7 +343,7 @@ HV_STATUS dialect_register(struct hvdb *hv, const struct dialect_request *req,
 		return reason_refuse(reason, HV_STATUS_INVALID_PARTITION_ID,
 				     HVDB_REASON_UNKNOWN_PARTITION);
 	rec = fault_zalloc(hv, HVDB_FAULT_ALLOC_DOORBELL, sizeof(*rec));
-	if (!rec || id_reserve(hv, create.PortId))
+	if (!rec || id_reserve(hv, create.PortId) || record_reserve(hv))
 		goto err_alloc;
 	*rec = req->rec;
 	rec->id = create.PortId;
@@ -379,7 +439,7 @@ int dialect_restore_record(struct hvdb *hv, const struct dialect_record *rec)
 		return -EINVAL;
 	}
 	copy = fault_zalloc(hv, HVDB_FAULT_ALLOC_DOORBELL, sizeof(*copy));
-	if (!copy || id_reserve(hv, rec->id)) {
+	if (!copy || id_reserve(hv, rec->id) || record_reserve(hv)) {
 		free(copy);
 		(void)close(rec->eventfd);
 		return -ENOMEM;

@@ -22,6 +22,8 @@ struct dialect_record {
 		WHV_DOORBELL_MATCH_DATA whp;
 	};
 	int eventfd; /* our own duplicate, signalled by the port */
+	struct dialect_record *next_at; /* the rest of its (partition, gpa)
+					   bucket */
 };
 
 /* Embedded in struct hvdb. Every field is under (lock). */
@@ -31,7 +33,11 @@ struct dialect_state {
 	uint32_t cap;		       /* entries of by_id */
 	uint32_t hint;		       /* no id below it is free of records */
 	uint32_t count;		       /* live records */
-	uint32_t id_max;	       /* HVDB_DOORBELL_ID_MAX, or a test cap */
+	/* The records by (partition, gpa): every look-up of SPEC §7 names
+	 * both, so it walks one short chain, not every record. */
+	struct dialect_record **buckets;
+	uint32_t bucket_count; /* a power of two; 0 before the first */
+	uint32_t id_max;       /* HVDB_DOORBELL_ID_MAX, or a test cap */
 };
 
 int dialect_init(struct hvdb *hv);
@@ -71,10 +77,12 @@ HV_STATUS dialect_register(struct hvdb *hv, const struct dialect_request *req,
  * (RCU, not waiting), frees its id and the record. Under the dialect lock. */
 void dialect_unregister(struct hvdb *hv, struct dialect_record *rec);
 
-/* The first live record of (dialect) and (partition) that (pred) accepts,
- * by ascending id, or NULL. Under the dialect lock. */
+/* A live record of (dialect) at (partition, gpa) that (pred) accepts, or
+ * NULL. The rules of SPEC §7 let at most one match a deassign or an
+ * unregister. Under the dialect lock. */
 struct dialect_record *
 dialect_find(struct hvdb *hv, enum hvdb_dialect dialect, uint64_t partition,
+	     hvdb_gpa_t gpa,
 	     bool (*pred)(const struct dialect_record *rec, const void *arg),
 	     const void *arg);
 

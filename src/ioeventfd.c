@@ -181,7 +181,7 @@ static int ioeventfd_locked(struct hvdb *hv, uint64_t partition,
 								: -EINVAL,
 				      bad);
 		rec = dialect_find(hv, HVDB_DIALECT_IOEVENTFD, partition,
-				   same_ioeventfd, a);
+				   a->addr, same_ioeventfd, a);
 		if (!rec)
 			return refuse(reason, -ENOENT,
 				      HVDB_REASON_NO_SUCH_IOEVENTFD);
@@ -199,7 +199,8 @@ static int ioeventfd_locked(struct hvdb *hv, uint64_t partition,
 			      bad == HVDB_REASON_BAD_FD ? -EBADF : -EINVAL,
 			      bad);
 	/* §7.1 5: the driver's own duplicate rule, before the hypervisor's */
-	if (dialect_find(hv, HVDB_DIALECT_IOEVENTFD, partition, exists, a))
+	if (dialect_find(hv, HVDB_DIALECT_IOEVENTFD, partition, a->addr, exists,
+			 a))
 		return refuse(reason, -EEXIST, HVDB_REASON_IOEVENTFD_EXISTS);
 	/* §7.1 6: id, CreatePort, ConnectPort */
 	req.rec.dialect = HVDB_DIALECT_IOEVENTFD;

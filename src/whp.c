@@ -249,7 +249,8 @@ hvdb_hresult hvdb_whp_unregister(struct hvdb *hv, uint64_t partition,
 	*reason = HVDB_REASON_NONE;
 	dialect_lock(hv);
 	/* §7.2 unregister: it only looks the match data up */
-	rec = dialect_find(hv, HVDB_DIALECT_WHP, partition, identical, match);
+	rec = dialect_find(hv, HVDB_DIALECT_WHP, partition, match->GuestAddress,
+			   identical, match);
 	if (rec)
 		dialect_unregister(hv, rec);
 	else
