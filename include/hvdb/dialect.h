@@ -14,7 +14,9 @@
  *
  * Eventfds: a registration keeps its own duplicate of the caller's fd
  * (F_DUPFD_CLOEXEC) as its port's eventfd, signalled once per fire until
- * the unregistration, so the caller may close its own at once. "The same
+ * the unregistration, so the caller may close its own at once (each
+ * registration holds one fd: RLIMIT_NOFILE bounds how many can live; past
+ * it a register fails as out of memory). "The same
  * eventfd" (a deassign's look-up) means the same open file description,
  * compared with kcmp(2) KCMP_FILE, or, where kcmp is not available, by
  * the "eventfd-id" of /proc/self/fdinfo (Linux >= 5.13). Not by st_ino:
