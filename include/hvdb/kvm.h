@@ -93,7 +93,7 @@ struct hvdb_kvm_options {
 	uint32_t size;
 	enum hvdb_kvm_policy policy; /* default HVDB_KVM_OFFLOAD_ALL */
 	/* At most this many connections on ioeventfds (the rest on the exit
-	 * path); default HVDB_KVM_NO_LIMIT. */
+	 * path), under every policy; default HVDB_KVM_NO_LIMIT. */
 	uint32_t offload_limit;
 	bool debug; /* log fallbacks and page changes to stderr */
 	/* RAM doorbells (may be NULL: then a doorbell on RAM is never made

@@ -288,8 +288,12 @@ static void decide(struct hvdb_kvm *k, struct pass *ps, uint64_t now)
 {
 	const uint64_t idle_ns = (uint64_t)k->opt.adaptive_idle_ms * 1000000;
 	const uint32_t max = k->opt.adaptive_max_ioeventfds;
+	const uint32_t limit = k->opt.offload_limit;
+	/* Room in ioeventfds (the budget) and in connections (the limit). */
 	uint64_t room =
 		k->stats.ioeventfds < max ? max - k->stats.ioeventfds : 0;
+	uint64_t seats =
+		k->stats.offloaded < limit ? limit - k->stats.offloaded : 0;
 	size_t cold = ps->noffl; /* offl[cold..] are taken for demotion */
 	struct kvm_ioeventfd reg[OFFLOAD_MAX_FDS];
 
@@ -297,19 +301,22 @@ static void decide(struct hvdb_kvm *k, struct pass *ps, uint64_t now)
 	       now - ps->offl[cold - 1].c->last_write_ns >= idle_ns) {
 		ps->d[ps->nd++] = ps->offl[--cold].c;
 		room += ps->offl[cold].c->nreg;
+		seats++;
 	}
 	for (size_t i = 0; i < ps->ncand; i++) {
 		const struct ranked *want = &ps->cand[i];
 		unsigned need = offload_plan(&want->c->trigger, -1, reg);
 
-		while (room < need && cold > 0 &&
+		while ((room < need || !seats) && cold > 0 &&
 		       ps->offl[cold - 1].rate * 2 <= want->rate) {
 			ps->d[ps->nd++] = ps->offl[--cold].c;
 			room += ps->offl[cold].c->nreg;
+			seats++;
 		}
-		if (room < need)
+		if (room < need || !seats)
 			break;
 		room -= need;
+		seats--;
 		ps->p[ps->np++] = want->c;
 	}
 }

@@ -38,11 +38,13 @@ static void config(struct kvm_demo_config *c, uint32_t vcpus, uint32_t queues,
 	c->vcpus = vcpus;
 	c->queues = queues;
 	c->writes = writes;
-	/* One doorbell per message: every write takes the path tested. */
+	/* One doorbell per message, and each connection's path fixed at
+	 * connect: every write takes the path tested. */
 	c->notify = KVM_DEMO_NOTIFY_ALWAYS;
+	c->policy = HVDB_KVM_OFFLOAD_ALL;
 }
 
-/* Default flags: every connection offloaded, every fire in-kernel. */
+/* Offload all: every connection offloaded, every fire in-kernel. */
 static void test_default(void **state)
 {
 	struct kvm_demo_config c;
