@@ -1,21 +1,15 @@
 /* dialect.c - the registrations both client dialects share (SPEC §7):
- * records, the lowest-free doorbell id, eventfd identity, and the SPEC §3
- * calls that make and unmake one doorbell.
+ * records, the lowest-free doorbell id, and the SPEC §3 calls that make
+ * and unmake one doorbell. Eventfds are dialect_eventfd.c, the walk
+ * dialect_walk.c.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include <linux/kcmp.h>
-
 #include "dialect.h"
-#include "grace.h"
 #include "hv.h"
 #include "partition.h"
 #include "port.h"
@@ -55,83 +49,6 @@ void dialect_lock(struct hvdb *hv)
 void dialect_unlock(struct hvdb *hv)
 {
 	pthread_mutex_unlock(&hv->dialects.lock);
-}
-
-/* ---- eventfds ---- */
-
-/* The "eventfd-id" line of /proc/self/fdinfo/FD (Linux >= 5.13), or -1. */
-static long long fdinfo_eventfd_id(int fd)
-{
-	char path[64], line[128];
-	long long id = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "eventfd-id: %lld", &id) == 1)
-			break;
-	fclose(f);
-	return id;
-}
-
-int dialect_eventfd_cmp(int a, int b, int *err)
-{
-	pid_t pid = getpid();
-	long long x, y;
-	long r;
-
-	*err = 0;
-	/* kcmp orders the kernel's struct file pointers: 0 equal, 1 less,
-	 * 2 greater. */
-	r = syscall(SYS_kcmp, pid, pid, KCMP_FILE, a, b);
-	if (r == 0 || r == 1 || r == 2)
-		return r == 0 ? 0 : r == 1 ? -1 : 1;
-	if (r < 0 && errno == EBADF) {
-		*err = -EBADF;
-		return 0;
-	}
-	/* No kcmp (seccomp, CONFIG_KCMP off): every eventfd has an id. */
-	x = fdinfo_eventfd_id(a);
-	y = fdinfo_eventfd_id(b);
-	if (x < 0 || y < 0) {
-		*err = -ENOSYS;
-		return 0;
-	}
-	return (x > y) - (x < y);
-}
-
-int hvdb_eventfd_same(int a, int b)
-{
-	int err;
-	int cmp;
-
-	if (fcntl(a, F_GETFD) < 0 || fcntl(b, F_GETFD) < 0)
-		return -EBADF;
-	cmp = dialect_eventfd_cmp(a, b, &err);
-	return err ? err : cmp == 0;
-}
-
-enum hvdb_reason dialect_check_eventfd(int fd)
-{
-	char path[64], target[64];
-	struct stat st;
-	ssize_t n;
-
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return HVDB_REASON_BAD_FD;
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		/* No /proc: an anonymous inode (no file type bits) is the
-		 * most that can be told. */
-		return (st.st_mode & S_IFMT) == 0 ? HVDB_REASON_NONE
-						  : HVDB_REASON_NOT_EVENTFD;
-	target[n] = '\0';
-	return strcmp(target, "anon_inode:[eventfd]") ? HVDB_REASON_NOT_EVENTFD
-						      : HVDB_REASON_NONE;
 }
 
 /* ---- ids and records ---- */
@@ -379,39 +296,6 @@ err_alloc:
 			     HVDB_REASON_OUT_OF_MEMORY);
 }
 
-struct closing {
-	struct rcu_head rcu;
-	int fd;
-};
-
-static void close_rcu(struct rcu_head *head)
-{
-	struct closing *c = caa_container_of(head, struct closing, rcu);
-
-	grace_reclaim();
-	grace_observe(c);   /* no reader saw (c): its handover is call_rcu */
-	(void)close(c->fd); /* our duplicate: nothing to report */
-	free(c);
-	grace_reclaimed();
-}
-
-/* Closes (fd) once no write that may signal it (through a port just
- * deleted) can be running: after an RCU grace period, without waiting
- * for one here unless out of memory. */
-static void close_after_writes(int fd)
-{
-	struct closing *c = malloc(sizeof(*c));
-
-	if (!c) {
-		grace_wait();
-		(void)close(fd);
-		return;
-	}
-	c->fd = fd;
-	grace_publish(c);
-	call_rcu(&c->rcu, close_rcu);
-}
-
 void dialect_unregister(struct hvdb *hv, struct dialect_record *rec)
 {
 	HV_INPUT_DISCONNECT_PORT disconnect = {
@@ -424,7 +308,7 @@ void dialect_unregister(struct hvdb *hv, struct dialect_record *rec)
 	(void)hvdb_port_disconnect(hv, HVDB_ROOT_PARTITION_ID, &disconnect,
 				   NULL);
 	port_delete_quietly(hv, rec->id);
-	close_after_writes(rec->eventfd);
+	dialect_eventfd_close_later(rec->eventfd);
 	record_remove(hv, rec);
 	free(rec);
 }
@@ -451,108 +335,6 @@ int dialect_restore_record(struct hvdb *hv, const struct dialect_record *rec)
 	return 0;
 }
 
-/* ---- introspection ---- */
-
-struct walk {
-	struct dialect_record **rec; /* by ascending id */
-	uint32_t *order;	     /* indexes of rec, by eventfd */
-	uint32_t *group;	     /* per rec */
-};
-
-static int by_eventfd(const void *a, const void *b, void *arg)
-{
-	struct dialect_record **rec = arg;
-	int err;
-	int cmp = dialect_eventfd_cmp(rec[*(const uint32_t *)a]->eventfd,
-				      rec[*(const uint32_t *)b]->eventfd, &err);
-
-	/* Uncomparable: every eventfd its own group, in id order. */
-	if (err)
-		return (*(const uint32_t *)a > *(const uint32_t *)b) -
-		       (*(const uint32_t *)a < *(const uint32_t *)b);
-	return cmp;
-}
-
-/* Numbers the eventfd groups by first appearance in id order: sorted by
- * open file description, each group is one run of (order). */
-static void number_groups(struct walk *w, uint32_t n)
-{
-	uint32_t i, j, k, next = 0;
-
-	/* qsort_r's array may not be NULL, which an empty walk's is. */
-	if (n > 1)
-		qsort_r(w->order, n, sizeof(*w->order), by_eventfd, w->rec);
-	/* First, each record's group leader: the lowest index of its run. */
-	for (i = 0; i < n; i = j) {
-		uint32_t lead = w->order[i];
-
-		for (j = i + 1; j < n && by_eventfd(&w->order[i], &w->order[j],
-						    w->rec) == 0;
-		     j++)
-			if (w->order[j] < lead)
-				lead = w->order[j];
-		for (k = i; k < j; k++)
-			w->group[w->order[k]] = lead;
-	}
-	/* Then leaders get 0, 1, 2... in id order ((order) now maps a
-	 * leader to its number), and the others their leader's number. */
-	for (i = 0; i < n; i++) {
-		if (w->group[i] == i)
-			w->order[i] = next++;
-		w->group[i] = w->order[w->group[i]];
-	}
-}
-
-int dialect_foreach_locked(struct hvdb *hv,
-			   int (*fn)(void *opaque,
-				     const struct hvdb_doorbell_desc *),
-			   void *opaque)
-{
-	struct dialect_state *d = &hv->dialects;
-	struct hvdb_doorbell_desc desc;
-	struct walk w = { 0 };
-	uint32_t n = 0;
-	int ret = 0;
-
-	if (d->count) {
-		w.rec = malloc(d->count * sizeof(*w.rec));
-		w.order = malloc(d->count * sizeof(*w.order));
-		w.group = malloc(d->count * sizeof(*w.group));
-		if (!w.rec || !w.order || !w.group) {
-			ret = -ENOMEM;
-			goto out;
-		}
-	}
-	for (uint32_t i = 0; i < d->cap && n < d->count; i++)
-		if (d->by_id[i]) {
-			w.order[n] = n;
-			w.rec[n++] = d->by_id[i];
-		}
-	number_groups(&w, n);
-	for (uint32_t i = 0; i < n && ret == 0; i++) {
-		dialect_describe(w.rec[i], w.group[i], &desc);
-		ret = fn(opaque, &desc);
-	}
-out:
-	free(w.rec);
-	free(w.order);
-	free(w.group);
-	return ret;
-}
-
-int hvdb_doorbell_foreach(struct hvdb *hv,
-			  int (*fn)(void *opaque,
-				    const struct hvdb_doorbell_desc *),
-			  void *opaque)
-{
-	int ret;
-
-	dialect_lock(hv);
-	ret = dialect_foreach_locked(hv, fn, opaque);
-	dialect_unlock(hv);
-	return ret;
-}
-
 /* ---- shared pieces of the two dialects ---- */
 
 void dialect_conninfo(HV_CONNECTION_INFO *info, hvdb_gpa_t gpa, uint32_t width,
@@ -573,21 +355,4 @@ bool dialect_width_ok(uint64_t width, bool allow_zero)
 {
 	return (width == 0 && allow_zero) || width == 1 || width == 2 ||
 	       width == 4 || width == 8;
-}
-
-void dialect_describe(const struct dialect_record *rec, uint32_t group,
-		      struct hvdb_doorbell_desc *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->dialect = rec->dialect;
-	d->partition = rec->partition;
-	d->id = rec->id;
-	if (rec->dialect == HVDB_DIALECT_IOEVENTFD) {
-		d->ioeventfd = rec->ioeventfd;
-		d->ioeventfd.fd = rec->eventfd;
-	} else {
-		d->whp = rec->whp;
-	}
-	d->eventfd = rec->eventfd;
-	d->eventfd_group = group;
 }

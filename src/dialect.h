@@ -48,12 +48,16 @@ void dialect_fini(struct hvdb *hv);
 void dialect_lock(struct hvdb *hv);
 void dialect_unlock(struct hvdb *hv);
 
-/* SPEC §7 "the same eventfd" and the fd checks of §7.1 step 3: NONE,
- * BAD_FD (not open) or NOT_EVENTFD. */
-enum hvdb_reason dialect_check_eventfd(int fd);
+/* dialect_eventfd.c: the fd checks of SPEC §7.1 step 3: NONE, BAD_FD (not
+ * open) or NOT_EVENTFD. */
+enum hvdb_reason dialect_eventfd_check(int fd);
 /* <0, 0, >0: an order of open file descriptions (0: the same one); sets
  * *err to -errno when the system cannot compare them. */
 int dialect_eventfd_cmp(int a, int b, int *err);
+/* Closes (fd) once no write that may signal it (through a port just
+ * deleted) can be running: after an RCU grace period, without waiting
+ * for one here unless out of memory. */
+void dialect_eventfd_close_later(int fd);
 
 /* What a register asks for, checks passed: (rec) is the identity (its
  * id and eventfd are filled in by dialect_register). */
@@ -103,14 +107,11 @@ bool dialect_width_ok(uint64_t width, bool allow_zero);
  * that id, if any. 0, -EINVAL (id out of range or held), -ENOMEM. */
 int dialect_restore_record(struct hvdb *hv, const struct dialect_record *rec);
 
-/* hvdb_doorbell_foreach, under the dialect lock the caller holds. */
-int dialect_foreach_locked(struct hvdb *hv,
-			   int (*fn)(void *opaque,
-				     const struct hvdb_doorbell_desc *),
-			   void *opaque);
-
-/* Fills (d) from (rec); (group) is its eventfd group. */
-void dialect_describe(const struct dialect_record *rec, uint32_t group,
-		      struct hvdb_doorbell_desc *d);
+/* dialect_walk.c: hvdb_doorbell_foreach, under the dialect lock the
+ * caller holds. */
+int dialect_walk_locked(struct hvdb *hv,
+			int (*fn)(void *opaque,
+				  const struct hvdb_doorbell_desc *),
+			void *opaque);
 
 #endif

@@ -174,7 +174,7 @@ static int ioeventfd_locked(struct hvdb *hv, uint64_t partition,
 		return refuse(reason, -EOPNOTSUPP, HVDB_REASON_PIO);
 	/* §7.1 3: deassign finds its record by every identity field */
 	if (a->flags & MSHV_IOEVENTFD_FLAG_DEASSIGN) {
-		bad = dialect_check_eventfd(a->fd);
+		bad = dialect_eventfd_check(a->fd);
 		if (bad != HVDB_REASON_NONE)
 			return refuse(reason,
 				      bad == HVDB_REASON_BAD_FD ? -EBADF
@@ -193,7 +193,7 @@ static int ioeventfd_locked(struct hvdb *hv, uint64_t partition,
 		return refuse(reason, -EINVAL, HVDB_REASON_BAD_LEN);
 	if (addr_wraps(a))
 		return refuse(reason, -EINVAL, HVDB_REASON_ADDR_WRAPS);
-	bad = dialect_check_eventfd(a->fd);
+	bad = dialect_eventfd_check(a->fd);
 	if (bad != HVDB_REASON_NONE)
 		return refuse(reason,
 			      bad == HVDB_REASON_BAD_FD ? -EBADF : -EINVAL,

@@ -65,7 +65,7 @@ int snapshot_dialect_save(struct hvdb *hv, json_t *doc)
 	arr = json_array();
 	if (!arr)
 		return -ENOMEM;
-	ret = dialect_foreach_locked(hv, save_one, arr);
+	ret = dialect_walk_locked(hv, save_one, arr);
 	if (ret == 0 && json_object_set_new(doc, "doorbells", arr))
 		return -ENOMEM; /* set_new released arr */
 	if (ret)

@@ -187,7 +187,7 @@ static hvdb_hresult register_locked(struct hvdb *hv, uint64_t partition,
 	}
 	/* The event handle (SPEC is silent): an invalid one is an invalid
 	 * argument, as for any WHP call. */
-	bad = dialect_check_eventfd(event_fd);
+	bad = dialect_eventfd_check(event_fd);
 	if (bad != HVDB_REASON_NONE)
 		return refuse(reason, HVDB_E_INVALIDARG, bad);
 	/* §7.2 5: WHP's conflict rule against every connection at the GPA
