@@ -29,12 +29,16 @@
 #include <hvdb/backend.h>
 #include <hvdb/hvdb.h>
 
+#include "doorbells.h"
+
 static _Thread_local bool watching;
 static atomic_uint locks_taken;
 
-typedef int (*mutex_fn)(pthread_mutex_t *);
-typedef int (*rwlock_fn)(pthread_rwlock_t *);
-typedef int (*spin_fn)(pthread_spinlock_t *);
+static void counted(void)
+{
+	if (watching)
+		atomic_fetch_add(&locks_taken, 1);
+}
 
 static void *real(const char *name)
 {
@@ -45,61 +49,23 @@ static void *real(const char *name)
 	return fn;
 }
 
-static void counted(void)
-{
-	if (watching)
-		atomic_fetch_add(&locks_taken, 1);
-}
+/* (name)(type *), counted, then the real one. */
+#define COUNTED_LOCK(name, type)                           \
+	int name(type *l)                                  \
+	{                                                  \
+		static int (*fn)(type *);                  \
+                                                           \
+		counted();                                 \
+		if (!fn)                                   \
+			fn = (int (*)(type *))real(#name); \
+		return fn(l);                              \
+	}
 
-int pthread_mutex_lock(pthread_mutex_t *m)
-{
-	static mutex_fn fn;
-
-	counted();
-	if (!fn)
-		fn = (mutex_fn)real("pthread_mutex_lock");
-	return fn(m);
-}
-
-int pthread_mutex_trylock(pthread_mutex_t *m)
-{
-	static mutex_fn fn;
-
-	counted();
-	if (!fn)
-		fn = (mutex_fn)real("pthread_mutex_trylock");
-	return fn(m);
-}
-
-int pthread_rwlock_rdlock(pthread_rwlock_t *l)
-{
-	static rwlock_fn fn;
-
-	counted();
-	if (!fn)
-		fn = (rwlock_fn)real("pthread_rwlock_rdlock");
-	return fn(l);
-}
-
-int pthread_rwlock_wrlock(pthread_rwlock_t *l)
-{
-	static rwlock_fn fn;
-
-	counted();
-	if (!fn)
-		fn = (rwlock_fn)real("pthread_rwlock_wrlock");
-	return fn(l);
-}
-
-int pthread_spin_lock(pthread_spinlock_t *l)
-{
-	static spin_fn fn;
-
-	counted();
-	if (!fn)
-		fn = (spin_fn)real("pthread_spin_lock");
-	return fn(l);
-}
+COUNTED_LOCK(pthread_mutex_lock, pthread_mutex_t)
+COUNTED_LOCK(pthread_mutex_trylock, pthread_mutex_t)
+COUNTED_LOCK(pthread_rwlock_rdlock, pthread_rwlock_t)
+COUNTED_LOCK(pthread_rwlock_wrlock, pthread_rwlock_t)
+COUNTED_LOCK(pthread_spin_lock, pthread_spinlock_t)
 
 #define GUEST 2ull
 #define SINT 5u
@@ -117,37 +83,13 @@ static void on_fire(void *opaque, HV_PORT_ID port, HV_CONNECTION_ID conn)
 	callbacks++;
 }
 
-static void port_with_connection(struct hvdb *hv, HV_PORT_ID id)
-{
-	HV_INPUT_CREATE_PORT port = { .PortPartition = 1, .PortId = id };
-	HV_INPUT_CONNECT_PORT conn = { .ConnectionPartition = GUEST,
-				       .ConnectionId = id,
-				       .PortPartition = 1,
-				       .PortId = id };
-
-	port.PortInfo.PortType = HvPortTypeDoorbell;
-	port.PortInfo.DoorbellPortInfo.TargetSint = SINT;
-	assert_int_equal(hvdb_port_create(hv, 1, &port, NULL), 0);
-	conn.ConnectionInfo.PortType = HvPortTypeDoorbell;
-	conn.ConnectionInfo.DoorbellConnectionInfo.GuestPhysicalAddress =
-		GPA + 8 * id;
-	conn.ConnectionInfo.DoorbellConnectionInfo.Flags =
-		HV_DOORBELL_FLAG_TRIGGER_SIZE_ANY |
-		HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE;
-	assert_int_equal(hvdb_port_connect(hv, 1, &conn, NULL), 0);
-}
-
 static struct hvdb *hv_with_ports(int efd)
 {
-	struct hvdb_partition_config pc;
 	HV_INPUT_DELETE_PORT del = { .PortPartition = 1, .PortId = GONE };
-	struct hvdb *hv = hvdb_create(NULL);
+	struct hvdb *hv = doorbells_hv(GUEST);
 
-	assert_non_null(hv);
-	hvdb_partition_config_init(&pc, GUEST);
-	assert_int_equal(hvdb_partition_create(hv, &pc, NULL), 0);
 	for (HV_PORT_ID id = 1; id <= GONE; id++)
-		port_with_connection(hv, id);
+		doorbells_add(hv, GUEST, id, SINT, GPA + 8 * id);
 	assert_int_equal(hvdb_port_set_eventfd(hv, 1, efd), 0);
 	assert_int_equal(hvdb_port_set_callback(hv, 1, on_fire, NULL), 0);
 	assert_int_equal(hvdb_port_delete(hv, 1, &del, NULL), 0);

@@ -22,6 +22,8 @@
 
 #include <hvdb/hvdb.h>
 
+#include "doorbells.h"
+
 #define GUEST 2ull
 #define SINT 5u
 #define PORTS (2 * HVDB_RING_SLOTS + 10)
@@ -119,30 +121,9 @@ static void *consume(void *arg)
 
 static void setup_ports(struct race *r)
 {
-	struct hvdb_partition_config pc;
-	HV_INPUT_CREATE_PORT port = { .PortPartition = 1 };
-	HV_INPUT_CONNECT_PORT conn = { .ConnectionPartition = GUEST,
-				       .PortPartition = 1 };
-
-	hvdb_partition_config_init(&pc, GUEST);
-	r->hv = hvdb_create(NULL);
-	assert_non_null(r->hv);
-	assert_int_equal(hvdb_partition_create(r->hv, &pc, NULL), 0);
-	port.PortInfo.PortType = HvPortTypeDoorbell;
-	port.PortInfo.DoorbellPortInfo.TargetSint = SINT;
-	conn.ConnectionInfo.PortType = HvPortTypeDoorbell;
-	conn.ConnectionInfo.DoorbellConnectionInfo.Flags =
-		HV_DOORBELL_FLAG_TRIGGER_SIZE_ANY |
-		HV_DOORBELL_FLAG_TRIGGER_ANY_VALUE;
-	for (HV_PORT_ID id = 1; id <= PORTS; id++) {
-		port.PortId = id;
-		assert_int_equal(hvdb_port_create(r->hv, 1, &port, NULL), 0);
-		conn.ConnectionId = id;
-		conn.PortId = id;
-		conn.ConnectionInfo.DoorbellConnectionInfo
-			.GuestPhysicalAddress = GPA + 8 * id;
-		assert_int_equal(hvdb_port_connect(r->hv, 1, &conn, NULL), 0);
-	}
+	r->hv = doorbells_hv(GUEST);
+	for (HV_PORT_ID id = 1; id <= PORTS; id++)
+		doorbells_add(r->hv, GUEST, id, SINT, GPA + 8 * id);
 }
 
 static unsigned long writes_per_producer(void)
