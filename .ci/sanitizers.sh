@@ -3,15 +3,17 @@
 #  1. clang ASan+UBSan build (build-asan): every ctest test (unit, cli
 #     scenarios and malformed input, snapshot, reliability, kvm where
 #     /dev/kvm exists), halting on the first report;
-#  2. clang TSan build (build-tsan): every test that starts threads
-#     (ctest -L concurrency), with .ci/tsan.supp (liburcu internals
-#     only); then .ci/tsan-planted.sh proves a race in the fire path is
-#     reported;
+#  2. clang TSan build (build-tsan), with .ci/tsan.supp (liburcu
+#     internals only): every test that starts threads (ctest -L
+#     concurrency: the stress and ring tests, the KVM backend and run
+#     tests), `hvdb run` in four short configurations, the bench's
+#     threads section; then .ci/tsan-planted.sh proves a race planted in
+#     the fire path is reported;
 #  3. valgrind memcheck over the unit and reliability tests of a gcc
 #     build (build-rel), failing on any error or definite/indirect leak.
 # Excluded: `install` tests (they install and rebuild the tree: no
-# sanitizer signal) everywhere; /dev/kvm tests under TSan and valgrind
-# (KVM_RUN and the guest memory mappings are opaque to both, and a vCPU
+# sanitizer signal) everywhere; the slow /dev/kvm scripts (cli_flags,
+# replay_vs_run) under TSan, and /dev/kvm tests under valgrind (a vCPU
 # under valgrind runs orders of magnitude slower).
 #
 #   STRESS_SECONDS=3 (stress test length)  .ci/sanitizers.sh
@@ -45,6 +47,19 @@ export TSAN_OPTIONS="suppressions=$root/.ci/tsan.supp:halt_on_error=1:second_dea
 echo "== TSan: every test that starts threads (ctest -L concurrency)"
 STRESS_SECONDS=2 bash .ci/ctest.sh build-tsan -L concurrency \
 	--output-on-failure
+echo "== TSan: hvdb run (vCPU and consumer threads), bench threads section"
+if (exec 3<>/dev/kvm) 2>/dev/null; then
+	for flags in "" "--no-offload" "--ram-doorbells --offload-limit 1" \
+		"--guest-connects --vcpus 3 --queues 2"; do
+		echo "   hvdb run --writes 2000 $flags"
+		# shellcheck disable=SC2086
+		build-tsan/bin/hvdb run --writes 2000 $flags >/dev/null
+	done
+else
+	echo "   SKIP: /dev/kvm is not usable"
+	[ -z "${CI_SKIPS:-}" ] || echo "build-tsan: hvdb run" >>"$CI_SKIPS"
+fi
+build-tsan/bin/hvdb bench --quick --sections threads >/dev/null
 bash .ci/tsan-planted.sh build-tsan-planted
 t_tsan=$(( $(date +%s) - t0 ))
 unset TSAN_OPTIONS
