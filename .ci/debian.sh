@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # CI: build the Debian packages (debian/) from a copy of the tree, check
-# what each holds, run lintian (errors fail), and build examples/
-# against the unpacked libhvdb-dev alone.
+# what each holds, run lintian (errors fail), build the examples that
+# libhvdb-dev ships against the unpacked packages alone, and the Rust
+# crate through pkg-config against them too.
 #
 # DEB_BUILD_OPTIONS=nocheck: .ci/run has already run ctest on the same
 # sources; the package build only compiles and installs (the tests are not
@@ -24,6 +25,10 @@ mkdir "$tmp/hvdoorbell"
 git ls-files -z --cached --others --exclude-standard |
 	tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$tmp/hvdoorbell"
 [ -f "$tmp/hvdoorbell/debian/control" ] || die "copy of the tree has no debian/control"
+
+step "dpkg-source -b (for lintian's source checks)"
+(cd "$tmp" && dpkg-source -b hvdoorbell) >"$tmp/source.log" 2>&1 ||
+	{ cat "$tmp/source.log"; die "dpkg-source -b"; }
 
 step "dpkg-buildpackage -us -uc -b"
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS-"nocheck parallel=$(nproc)"}
@@ -65,8 +70,11 @@ check_contents "$(deb libhvdb-dev)" "usr/include/hvdb/hvdb\.h" \
 	"usr/lib/$multiarch/libhvdb\.a" "usr/lib/$multiarch/pkgconfig/hvdb\.pc" \
 	"usr/lib/$multiarch/cmake/hvdb/hvdbConfig\.cmake" \
 	"usr/lib/$multiarch/cmake/hvdb/hvdbTargets\.cmake" \
-	"usr/share/man/man3/libhvdb\.3\.gz" "usr/share/man/man3/libhvdb-kvm\.3\.gz"
+	"usr/share/man/man3/libhvdb\.3\.gz" "usr/share/man/man3/libhvdb-kvm\.3\.gz" \
+	"usr/share/doc/libhvdb-dev/examples/software/main\.c" \
+	"usr/share/doc/libhvdb-dev/examples/kvm-vmm/Makefile"
 check_contents "$(deb hvdb)" "usr/bin/hvdb" "usr/share/man/man1/hvdb\.1\.gz" \
+	"usr/share/doc/hvdb/examples/quickstart\.scn" \
 	"usr/share/bash-completion/completions/hvdb"
 for p in libhvdb0 libhvdb-kvm0; do
 	dpkg -c "$(deb $p)" >"$tmp/contents"
@@ -76,9 +84,9 @@ for p in libhvdb0 libhvdb-kvm0; do
 done
 
 step "lintian"
-lintian --fail-on error --display-info --pedantic --info "$tmp"/*.changes | tee "$tmp/lintian.log" ||
+lintian --fail-on error --display-info --display-experimental --pedantic --info "$tmp"/*.dsc "$tmp"/*.changes | tee "$tmp/lintian.log" ||
 	die "lintian reports errors"
-echo "    lintian: $(grep -c '^E:' "$tmp/lintian.log" || true) errors, $(grep -c '^W:' "$tmp/lintian.log" || true) warnings , $(grep -c "^[IP]:" "$tmp/lintian.log" || true) info/pedantic (overridden tags not shown)"
+echo "    lintian: $(grep -c '^E:' "$tmp/lintian.log" || true) errors, $(grep -c '^W:' "$tmp/lintian.log" || true) warnings , $(grep -c "^[IPX]:" "$tmp/lintian.log" || true) info/pedantic/experimental (overridden tags not shown)"
 
 step "examples/ against the unpacked libhvdb-dev, libhvdb0, libhvdb-kvm0"
 root=$tmp/root
@@ -91,7 +99,8 @@ cflags=$(PKG_CONFIG_PATH=$pcdir pkg-config --cflags hvdb)
 case $cflags in *"$root"/*) ;; *) die "hvdb.pc --cflags is '$cflags', not under $root" ;; esac
 for ex in software kvm-vmm; do
 	mkdir "$tmp/$ex"
-	cp "$tmp/hvdoorbell/examples/$ex/"{main.c,Makefile,CMakeLists.txt} "$tmp/$ex/"
+	# the copy libhvdb-dev ships in /usr/share/doc/libhvdb-dev/examples
+	cp "$root/usr/share/doc/libhvdb-dev/examples/$ex/"{main.c,Makefile,CMakeLists.txt} "$tmp/$ex/"
 	echo "    $ex: make with pkg-config"
 	PKG_CONFIG_PATH=$pcdir make -s -C "$tmp/$ex"
 	# (grep without -q: an early exit would SIGPIPE ldd and fail the
