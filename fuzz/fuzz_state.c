@@ -194,7 +194,9 @@ static struct m_result m_create_port(struct model *m, uint64_t caller,
 	if (in->PortId > 0xFFFFFF)
 		return refuse(HV_STATUS_INVALID_PORT_ID,
 			      HVDB_REASON_BAD_PORT_ID);
-	if (m_live_port(m, in->PortId))
+	/* SPEC §3 CreatePort 3: in use in the port partition (only the
+	 * root has ports) */
+	if (port_pid == 1 && m_live_port(m, in->PortId))
 		return refuse(HV_STATUS_INVALID_PORT_ID,
 			      HVDB_REASON_PORT_ID_IN_USE);
 	if (pi->PortType != 4)
