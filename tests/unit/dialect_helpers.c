@@ -34,6 +34,22 @@ void dialect_env_down(struct dialect_env *e)
 	close(e->pipe_w);
 }
 
+void full_guest(struct dialect_env *e, uint64_t id)
+{
+	const struct guest other = { .hv = e->g.hv, .id = id };
+	struct hvdb_partition_config c;
+	HV_INPUT_CREATE_PORT port = create_port_input(&other, 9);
+	HV_INPUT_CONNECT_PORT conn =
+		connect_port_input(&other, 9, 9, DOORBELL_GPA + 0x100);
+
+	hvdb_partition_config_init(&c, id);
+	c.connection_limit = 1;
+	assert_int_equal(hvdb_partition_create(e->g.hv, &c, NULL), 0);
+	assert_int_equal(hvdb_port_create(e->g.hv, ROOT_ID, &port, NULL), 0);
+	assert_int_equal(hvdb_port_connect(e->g.hv, ROOT_ID, &conn, NULL), 0);
+	e->partition = id;
+}
+
 int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");

@@ -26,6 +26,11 @@ struct dialect_env {
 void dialect_env_up(struct dialect_env *e);
 void dialect_env_down(struct dialect_env *e);
 
+/* Adds guest (id) whose one allowed connection is taken (raw, id 9, at
+ * DOORBELL_GPA + 0x100), so the next ConnectPort there meets SPEC §3
+ * Connect 14, and makes it the partition the row's call names. */
+void full_guest(struct dialect_env *e, uint64_t id);
+
 /* Open fds of the process. */
 int count_fds(void);
 

@@ -105,6 +105,7 @@ ROW(raw_connection_id_in_use,
 ROW(raw_trigger_conflict,
     (port_create(&e->g, 5),
      connect_port(&e->g, 7, 5, DOORBELL_GPA, DEFAULT_FLAGS, 1)))
+ROW(connection_limit, full_guest(e, OTHER_GUEST_ID))
 ROW(len_0_datamatch_is_size_any, a->len = 0)
 ROW(len_8_full_value, (a->len = 8, a->datamatch = UINT64_MAX))
 ROW(wildcard_len_0, (a->len = 0, a->flags = 0))
@@ -186,6 +187,8 @@ static const struct io_case cases[] = {
 	  -EINVAL, "connection-id-in-use" },
 	{ "SPEC §3: trigger-conflict with a raw connection",
 	  raw_trigger_conflict, -EINVAL, "trigger-conflict" },
+	{ "SPEC §3: connection-limit is -ENOMEM", connection_limit, -ENOMEM,
+	  "connection-limit" },
 	{ "len 0 with DATAMATCH: SIZE_ANY + value", len_0_datamatch_is_size_any,
 	  0, "ok" },
 	{ "len 8, every value bit", len_8_full_value, 0, "ok" },

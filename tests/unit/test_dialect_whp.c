@@ -85,6 +85,7 @@ ROW(value_too_wide, (m->Length = 1, m->Value = 0x100))
 ROW(ids_shared_with_ioeventfd,
     (io_assign(e, io_args(DOORBELL_GPA + 64, 4, true, 1, e->efd)),
      hvdb_doorbell_set_id_limit(e->g.hv, 1)))
+ROW(connection_limit, full_guest(e, OTHER_GUEST_ID))
 ROW(any_write_mode, *m = whp_match(DOORBELL_GPA, 0, false, 0))
 ROW(any_value_of_one_length, *m = whp_match(DOORBELL_GPA, 8, false, 0))
 
@@ -146,6 +147,8 @@ static const struct whp_case register_cases[] = {
 	  ERROR_HV(INVALID_PARAMETER), "value-too-wide" },
 	{ "one id space with the ioeventfd dialect", ids_shared_with_ioeventfd,
 	  ERROR_HV(INSUFFICIENT_MEMORY), "no-free-id" },
+	{ "SPEC §3: connection-limit", connection_limit,
+	  ERROR_HV(INSUFFICIENT_MEMORY), "connection-limit" },
 	{ "any write", any_write_mode, HVDB_S_OK, "ok" },
 	{ "any value of one length", any_value_of_one_length, HVDB_S_OK, "ok" },
 };
