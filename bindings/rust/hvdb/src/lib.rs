@@ -40,6 +40,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`dialect`] registers doorbells the way Linux mshv's `MSHV_IOEVENTFD` and
+//! WHP's `WHvRegisterPartitionDoorbellEvent` do.
+//!
 //! With the default feature `kvm`, [`kvm::KvmBackend`] attaches a partition
 //! to a KVM VM through libhvdb-kvm: doorbells become in-kernel
 //! ioeventfds, the rest goes through [`kvm::KvmBackend::mmio_write`].
@@ -54,6 +57,7 @@
 #![warn(missing_docs)]
 
 mod conninfo;
+pub mod dialect;
 pub mod eventfd;
 mod hypervisor;
 #[cfg(feature = "kvm")]
@@ -81,6 +85,7 @@ const _: () = {
     send_sync::<Connection>();
     send_sync::<Status>();
     send_sync::<HvConnectionInfo>();
+    send_sync::<dialect::DialectError>();
     #[cfg(feature = "kvm")]
     send_sync::<kvm::KvmBackend<'static>>();
 };
