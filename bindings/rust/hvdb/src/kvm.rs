@@ -31,9 +31,9 @@ impl Policy {
     }
 }
 
-/// How to attach. RAM doorbells need a memory hook, which this safe API
-/// does not offer yet: without one a doorbell on RAM keeps its page
-/// writable (use `hvdb::sys::hvdb_kvm_attach` for the hook).
+/// How to attach. RAM doorbells need the VMM's memory slots: attach with
+/// [`KvmBackend::attach_with_slots`] and a [`KvmSlots`] table; without one a
+/// doorbell on RAM keeps its page writable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct KvmOptions {
     /// The offload policy (default: `OffloadAll`).
@@ -116,12 +116,39 @@ impl<'vm> KvmBackend<'vm> {
     /// `vm`. `InvalidInput` for bad options, `NotFound`, `ResourceBusy`
     /// (connections or a backend exist), `OutOfMemory`.
     pub fn attach(partition: &Partition, vm: BorrowedFd<'vm>, options: &KvmOptions) -> io::Result<KvmBackend<'vm>> {
+        Self::attach_raw(partition, vm, options, None)
+    }
+
+    /// As [`attach`](Self::attach), with libhvdb-kvm's ready memory hook
+    /// on `slots`: a doorbell on a page of RAM in `slots` makes that page
+    /// read-only (its own `KVM_MEM_READONLY` slot) while connections sit
+    /// on it, so its writes exit as MMIO. The backend borrows `slots`.
+    pub fn attach_with_slots(
+        partition: &Partition,
+        vm: BorrowedFd<'vm>,
+        options: &KvmOptions,
+        slots: &'vm KvmSlots<'vm>,
+    ) -> io::Result<KvmBackend<'vm>> {
+        Self::attach_raw(partition, vm, options, Some(slots))
+    }
+
+    fn attach_raw(
+        partition: &Partition,
+        vm: BorrowedFd<'vm>,
+        options: &KvmOptions,
+        slots: Option<&'vm KvmSlots<'vm>>,
+    ) -> io::Result<KvmBackend<'vm>> {
         // SAFETY: all-zero is valid; init fills every field.
         let mut o: sys::hvdb_kvm_options = unsafe { std::mem::zeroed() };
         unsafe { sys::hvdb_kvm_options_init(&mut o) };
         o.policy = options.policy.raw();
         o.offload_limit = options.offload_limit.unwrap_or(sys::HVDB_KVM_NO_LIMIT);
         o.debug = options.debug;
+        if let Some(slots) = slots {
+            // SAFETY: the ready ops are static; the table outlives 'vm.
+            o.memory = unsafe { sys::hvdb_kvm_slots_ops() };
+            o.memory_opaque = slots.raw.as_ptr().cast();
+        }
         let hv = partition.hypervisor().clone();
         let mut out = std::ptr::null_mut();
         // SAFETY: options are copied; vm stays open for 'vm, past detach.
@@ -212,6 +239,64 @@ impl<'vm> KvmBackend<'vm> {
     /// Its hypervisor.
     pub fn hypervisor(&self) -> &Hypervisor {
         &self.hv
+    }
+}
+
+/// libhvdb-kvm's slot table (`struct hvdb_kvm_slots`): the VMM hands it its
+/// guest RAM and a range of memory slot ids, and it maps them, splitting a
+/// range when a RAM doorbell needs its page read-only. Borrows the VM fd.
+/// `Send` and `Sync`: the table has its own lock.
+pub struct KvmSlots<'vm> {
+    raw: NonNull<sys::hvdb_kvm_slots>,
+    _vm: PhantomData<BorrowedFd<'vm>>,
+}
+
+// SAFETY: every hvdb_kvm_slots call takes the table's own lock.
+unsafe impl Send for KvmSlots<'_> {}
+unsafe impl Sync for KvmSlots<'_> {}
+
+impl std::fmt::Debug for KvmSlots<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KvmSlots").field("raw", &self.raw).finish()
+    }
+}
+
+impl<'vm> KvmSlots<'vm> {
+    /// A table for VM `vm` using slot ids `first..first + count` (count 0:
+    /// every slot KVM offers from `first` on).
+    pub fn new(vm: BorrowedFd<'vm>, first: u32, count: u32) -> io::Result<KvmSlots<'vm>> {
+        let mut out = std::ptr::null_mut();
+        // SAFETY: plain call; out is valid.
+        errno(unsafe { sys::hvdb_kvm_slots_create(vm.as_raw_fd(), first, count, &mut out) })?;
+        let raw = NonNull::new(out).ok_or(io::ErrorKind::OutOfMemory)?;
+        Ok(KvmSlots { raw, _vm: PhantomData })
+    }
+
+    /// Maps guest RAM `[gpa, gpa + size)` backed by `host` with one slot
+    /// (splittable for RAM doorbells unless `fixed`). EINVAL when
+    /// unaligned, empty or overlapping, ENOSPC when out of slots, or what
+    /// `KVM_SET_USER_MEMORY_REGION` returned.
+    ///
+    /// # Safety
+    /// `host` must be page-aligned and point to `size` bytes that stay
+    /// allocated, and are not used as Rust references, for as long as the
+    /// VM lives: the guest reads and writes them.
+    pub unsafe fn add(&self, gpa: u64, size: u64, host: *mut u8, fixed: bool) -> io::Result<()> {
+        // SAFETY: the caller vouches for host; the table locks itself.
+        errno(unsafe { sys::hvdb_kvm_slots_add(self.raw.as_ptr(), gpa, size, host.cast(), fixed) }).map(drop)
+    }
+
+    /// Whether the page of `gpa` is mapped read-only now.
+    pub fn page_is_readonly(&self, gpa: u64) -> bool {
+        // SAFETY: live table; it locks itself.
+        unsafe { sys::hvdb_kvm_slots_page_is_readonly(self.raw.as_ptr(), gpa) }
+    }
+}
+
+impl Drop for KvmSlots<'_> {
+    fn drop(&mut self) {
+        // SAFETY: no backend borrows it any more (lifetimes); last use.
+        unsafe { sys::hvdb_kvm_slots_destroy(self.raw.as_ptr()) }
     }
 }
 

@@ -98,3 +98,51 @@ fn kvm_backend_paths() {
     drop(kvm); // detach before the VM fd closes (the borrow makes it so)
     drop(vm);
 }
+
+/// A doorbell on guest RAM: with the slot table as memory hook, its page
+/// becomes read-only while the connection sits on it, and writable again
+/// after the disconnect.
+#[test]
+fn kvm_ram_doorbell() {
+    use hvdb::kvm::KvmSlots;
+    use hvdb::PartitionConfig;
+    const RAM: u64 = 0x10_0000;
+    const RAM_SIZE: usize = 0x10000;
+    let Some(vm) = kvm_vm() else { return };
+    let layout = std::alloc::Layout::from_size_align(RAM_SIZE, 4096).unwrap();
+    // SAFETY: a non-zero size; freed below, after the VM is gone.
+    let host = unsafe { std::alloc::alloc_zeroed(layout) };
+    assert!(!host.is_null());
+    {
+        let w = World::new(
+            PartitionConfig::new(GUEST)
+                .vp_count(GUEST_VPS)
+                .ram(RAM, RAM_SIZE as u64),
+        );
+        let guest = w.hv.partition(GUEST).unwrap();
+        let slots = KvmSlots::new(vm.as_fd(), 0, 0).unwrap();
+        // SAFETY: page-aligned, RAM_SIZE bytes, freed only after the VM.
+        unsafe { slots.add(RAM, RAM_SIZE as u64, host, false) }.unwrap();
+        let kvm = KvmBackend::attach_with_slots(&guest, vm.as_fd(), &KvmOptions::default(), &slots).unwrap();
+        let _port = w.hv.create_port(&World::create_port_input(PORT)).unwrap();
+
+        let doorbell = RAM + 0x2004;
+        assert!(!slots.page_is_readonly(doorbell));
+        let conn = guest
+            .connect(1, PORT, Doorbell::new(doorbell, TriggerSize::Dword, Some(9)).unwrap())
+            .unwrap();
+        assert!(kvm.connection(1).unwrap().ram_page);
+        assert!(slots.page_is_readonly(doorbell));
+        assert!(!slots.page_is_readonly(RAM), "only the doorbell's page");
+        assert_eq!(kvm.stats().ram_pages, 1);
+        // on the exit path, another value is an ordinary RAM write
+        assert_eq!(kvm.mmio_write(doorbell, &[1, 0, 0, 0]).unwrap(), WriteResult::Miss);
+        drop(conn);
+        assert!(!slots.page_is_readonly(doorbell));
+        assert_eq!(kvm.stats().ram_pages, 0);
+        drop(kvm);
+    }
+    drop(vm);
+    // SAFETY: allocated above with this layout; the VM that used it is gone.
+    unsafe { std::alloc::dealloc(host, layout) };
+}
