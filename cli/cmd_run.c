@@ -4,9 +4,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <hvdb/hvdb.h>
@@ -15,7 +17,7 @@
 #include "demo.h"
 #include "parse.h"
 #include "scenario.h"
-#include "script.h"
+#include "run_script.h"
 
 #define CLI_EXIT_NO_KVM 3
 /* Queues listed one per line in the human summary; the rest are summed. */
@@ -25,15 +27,80 @@ struct run_opts {
 	struct kvm_demo_config demo;
 	bool json;
 	const char *script;
+	const char *demo_only; /* an option given that --script does not use */
 };
 
-static int no_kvm(const char *why)
+static int print_json(const struct run_opts *o,
+		      const struct kvm_demo_result *r);
+
+/* A run that failed before it had results: "hvdb: run: <why>" on stderr
+ * and, with --json, the object hvdb(1) promises, its counters zero and
+ * "ok": false with "error". Returns (status). */
+static int run_failed(const struct run_opts *o, int status, const char *fmt,
+		      ...) __attribute__((format(printf, 3, 4)));
+static int run_failed(const struct run_opts *o, int status, const char *fmt,
+		      ...)
 {
-	fprintf(stderr,
-		"hvdb: run: KVM is not available (/dev/kvm: %s); "
-		"`hvdb run` needs a Linux host with KVM\n",
-		why);
-	return CLI_EXIT_NO_KVM;
+	struct kvm_demo_result r = { .ok = false };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r.error, sizeof(r.error), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hvdb: run: %s\n", r.error);
+	if (o->json)
+		(void)print_json(o, &r); /* the exit status says it failed */
+	return status;
+}
+
+static int no_kvm(const struct run_opts *o, const char *why)
+{
+	return run_failed(o, CLI_EXIT_NO_KVM,
+			  "KVM is not available (/dev/kvm: %s); `hvdb run` "
+			  "needs a Linux host with KVM",
+			  why);
+}
+
+/* Raises the soft open-file limit toward (want), at most to the hard
+ * limit. Returns the limit now in force (RLIM_INFINITY for none). */
+static rlim_t raise_fd_limit(uint64_t want)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim))
+		return RLIM_INFINITY; /* nothing to go by: let the run say */
+	if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < want) {
+		lim.rlim_cur =
+			lim.rlim_max != RLIM_INFINITY && lim.rlim_max < want
+				? lim.rlim_max
+				: (rlim_t)want;
+		/* on failure the old limit stays, and is what we report */
+		(void)setrlimit(RLIMIT_NOFILE, &lim);
+		(void)getrlimit(RLIMIT_NOFILE, &lim);
+	}
+	return lim.rlim_cur;
+}
+
+/* Open files the demo needs: one eventfd per queue, the vCPUs, the VM,
+ * /dev/kvm, epoll and stdio; the adaptive policy gives hot queues an
+ * eventfd of their own (or leaves them on the exit path when it cannot).
+ * Raises the soft limit toward what it wants; 0, or the failure when even
+ * the hard limit is below the need (KVM would fail one queue in, after
+ * registering the others: tens of seconds for 50,000). */
+static int fd_budget(const struct run_opts *o)
+{
+	const struct kvm_demo_config *c = &o->demo;
+	uint64_t need = (uint64_t)c->queues + c->vcpus + 64;
+	rlim_t limit = raise_fd_limit(need + c->queues);
+
+	if (limit != RLIM_INFINITY && limit < need)
+		return run_failed(o, CLI_EXIT_FAIL,
+				  "--queues %u needs at least %" PRIu64
+				  " open files (an eventfd per queue), but "
+				  "the limit is %llu (ulimit -n): raise it or "
+				  "use fewer queues",
+				  c->queues, need, (unsigned long long)limit);
+	return 0;
 }
 
 static const char *path_name(enum hvdb_kvm_path path)
@@ -258,8 +325,10 @@ static bool progress_wanted(const struct run_opts *o)
 static int run_demo(struct run_opts *o)
 {
 	struct kvm_demo_result r;
-	int rc;
+	int rc = fd_budget(o);
 
+	if (rc)
+		return rc;
 	if (progress_wanted(o))
 		o->demo.progress = progress;
 	rc = kvm_demo_run(&o->demo, &r);
@@ -268,197 +337,14 @@ static int run_demo(struct run_opts *o)
 	/* Only cmd_run's /dev/kvm pre-check says "no KVM" (exit 3): an error
 	 * after it, whatever its errno, is a failure of the run. */
 	if (rc < 0) {
-		fprintf(stderr, "hvdb: run: %s\n", r.error);
 		free(r.queue);
-		return CLI_EXIT_FAIL;
+		return run_failed(o, CLI_EXIT_FAIL, "%s", r.error);
 	}
 	rc = o->json ? print_json(o, &r) : (print_human(o, &r), 0);
 	free(r.queue);
 	if (rc < 0)
 		return CLI_EXIT_FAIL;
 	return r.ok ? CLI_EXIT_OK : CLI_EXIT_FAIL;
-}
-
-/* Names every GPA of (line) that the VMM must stay away from. */
-static void avoid_line(struct kvm_script *ks, const struct scenario_cmd *c)
-{
-	const uint8_t *in = c->hypercall.input.data;
-	uint64_t gpa;
-
-	switch (c->verb) {
-	case SCENARIO_PARTITION:
-		for (size_t i = 0; i < c->partition.ram.count; i++)
-			kvm_script_avoid(ks, c->partition.ram.range[i].start,
-					 c->partition.ram.range[i].size);
-		break;
-	case SCENARIO_CONNECT:
-		kvm_script_avoid(
-			ks,
-			c->connect.in.ConnectionInfo.DoorbellConnectionInfo
-				.GuestPhysicalAddress,
-			8);
-		break;
-	case SCENARIO_WRITE:
-		kvm_script_avoid(ks, c->write.gpa, c->write.len);
-		break;
-	case SCENARIO_HYPERCALL:
-		if (c->hypercall.code != HVCALL_CONNECT_PORT ||
-		    c->hypercall.input.len != sizeof(HV_INPUT_CONNECT_PORT))
-			break;
-		memcpy(&gpa, in + 40, sizeof(gpa)); /* ConnectionInfo.GPA */
-		kvm_script_avoid(ks, gpa, 8);
-		break;
-	default:
-		break;
-	}
-}
-
-/* Parses every line once, only to learn the GPAs it names. */
-static void prescan(struct kvm_script *ks, const char *text, size_t size)
-{
-	const char *at = text, *end = text + size;
-	struct scenario_cmd cmd;
-
-	while (at < end) {
-		const char *nl = memchr(at, '\n', (size_t)(end - at));
-		size_t len = nl ? (size_t)(nl - at) : (size_t)(end - at);
-		char *line = malloc(len + 2);
-
-		if (!line)
-			return;
-		memcpy(line, at, len);
-		line[len] = line[len + 1] = '\0';
-		if (!scenario_parse_line(line, len, &cmd))
-			avoid_line(ks, &cmd);
-		free(line);
-		at += len + 1;
-	}
-}
-
-static int script_write(void *opaque, struct hvdb *hv, uint64_t partition,
-			hvdb_gpa_t gpa, unsigned len, uint64_t value,
-			struct hvdb_write_outcome *out, char *note,
-			size_t note_size)
-{
-	struct kvm_script *ks = opaque;
-	bool injected;
-	int rc;
-
-	(void)hv;
-	rc = kvm_script_write(ks, partition, gpa, len, value, out, &injected);
-	if (rc < 0)
-		fprintf(stderr, "hvdb: run: %s\n", kvm_script_error(ks));
-	else if (injected)
-		snprintf(note, note_size,
-			 "injected: no single guest store for this write");
-	return rc;
-}
-
-static int script_partition(void *opaque, struct hvdb *hv,
-			    const struct hvdb_partition_config *config)
-{
-	struct kvm_script *ks = opaque;
-	int rc;
-
-	rc = kvm_script_partition(ks, hv, config);
-	if (rc < 0)
-		fprintf(stderr, "hvdb: run: partition %" PRIu64 ": %s%s%s\n",
-			config->id, strerror(-rc),
-			*kvm_script_error(ks) ? ": " : "",
-			kvm_script_error(ks));
-	return rc;
-}
-
-static void script_hv_replaced(void *opaque, struct hvdb *hv)
-{
-	kvm_script_use_hv(opaque, hv);
-}
-
-static const struct scenario_ops script_ops = {
-	.write = script_write,
-	.partition_created = script_partition,
-	.hv_replaced = script_hv_replaced,
-};
-
-/* Reads all of (path) ("-" is standard input) into a new buffer. */
-static char *slurp(const char *path, size_t *size)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char *buf = NULL, *grown;
-	size_t cap = 0, n;
-
-	*size = 0;
-	if (!f)
-		return NULL;
-	do {
-		if (*size + 4096 > cap) {
-			grown = realloc(buf, cap * 2 + 8192);
-			if (!grown) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = grown;
-			cap = cap * 2 + 8192;
-		}
-		n = fread(buf + *size, 1, cap - *size - 1, f);
-		*size += n;
-	} while (n > 0);
-	if (buf && ferror(f)) {
-		free(buf);
-		buf = NULL;
-	}
-	if (f != stdin)
-		fclose(f);
-	return buf;
-}
-
-static int run_script(const struct run_opts *o)
-{
-	struct kvm_script_config kc = {
-		.offload = o->demo.policy != HVDB_KVM_OFFLOAD_NONE,
-		.offload_limit = o->demo.offload_limit,
-		.debug = o->demo.debug,
-	};
-	struct kvm_script *ks = NULL;
-	struct kvm_script_stats st;
-	struct scenario sc = { .ops = &script_ops };
-	size_t size;
-	char *text = slurp(o->script, &size);
-	FILE *in;
-	int status = CLI_EXIT_FAIL;
-
-	if (!text) {
-		fprintf(stderr, "hvdb: run: %s: %s\n", o->script,
-			errno ? strerror(errno) : "cannot read");
-		return CLI_EXIT_FAIL;
-	}
-	kc.hv = sc.hv = hvdb_create(NULL);
-	in = size ? fmemopen(text, size, "r") : fopen("/dev/null", "r");
-	if (!sc.hv || !in || kvm_script_create(&kc, &ks) < 0) {
-		fprintf(stderr, "hvdb: run: out of memory\n");
-		goto out;
-	}
-	sc.opaque = ks;
-	prescan(ks, text, size);
-	status = scenario_run(&sc, in, stdout, stderr);
-	kvm_script_get_stats(ks, &st);
-	if (o->demo.debug)
-		fprintf(stderr,
-			"hvdb: run: %" PRIu64 " guest stores (%" PRIu64
-			" caught in-kernel, %" PRIu64
-			" of them dropped), %" PRIu64
-			" writes injected into the MMIO path (no single store "
-			"makes them)\n",
-			st.stores, st.offloaded_fires + st.offloaded_drops,
-			st.offloaded_drops, st.injected);
-out:
-	if (in)
-		fclose(in);
-	hvdb_destroy(sc.hv); /* detaches the backends: before the VMs go */
-	kvm_script_destroy(ks);
-	free(text);
-	return status;
 }
 
 static int number(const char *name, const char *arg, uint64_t max,
@@ -488,10 +374,13 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
-	int c, rc = 0;
+	int c, idx = 0, rc = 0;
 
 	kvm_demo_config_init(&o->demo);
-	while (!rc && (c = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+	while (!rc && (c = getopt_long(argc, argv, ":", options, &idx)) != -1) {
+		/* what shapes the demo, which --script does not run */
+		if (c && strchr("cqwNrgj", c))
+			o->demo_only = options[idx].name;
 		switch (c) {
 		case 'c':
 			rc = number("vcpus", optarg, 64, &v);
@@ -517,6 +406,8 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			rc = choice("offload-policy", policy_names, 3, optarg,
 				    &v);
 			o->demo.policy = (enum hvdb_kvm_policy)v;
+			if (v == HVDB_KVM_OFFLOAD_ADAPTIVE)
+				o->demo_only = "offload-policy adaptive";
 			break;
 		case 'N':
 			rc = choice("notify", notify_names, 2, optarg, &v);
@@ -541,6 +432,13 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			return commands_option_error(argv[0], c, argv);
 		}
 	}
+	/* Refused, not ignored: a user who asks for them expects them. */
+	if (!rc && o->script && o->demo_only)
+		rc = commands_usage_error(argv[0],
+					  "--%s is not used with --script (the "
+					  "scenario's partitions run instead "
+					  "of the demo)",
+					  o->demo_only);
 	if (!rc && optind != argc)
 		rc = commands_usage_error(argv[0], "unexpected argument '%s'",
 					  argv[optind]);
@@ -560,7 +458,20 @@ int cmd_run(int argc, char **argv)
 		return rc;
 	kvm = fopen("/dev/kvm", "r+");
 	if (!kvm)
-		return no_kvm(strerror(errno));
+		return no_kvm(&o, strerror(errno));
 	fclose(kvm);
-	return o.script ? run_script(&o) : run_demo(&o);
+	if (o.script) {
+		/* A VM per partition, with its fds: no limit below the
+		 * library's but the system's. */
+		(void)raise_fd_limit(UINT64_MAX);
+		struct run_script_config rc_ = {
+			.path = o.script,
+			.offload = o.demo.policy != HVDB_KVM_OFFLOAD_NONE,
+			.offload_limit = o.demo.offload_limit,
+			.debug = o.demo.debug,
+		};
+
+		return run_script(&rc_);
+	}
+	return run_demo(&o);
 }

@@ -98,6 +98,16 @@ void guest_hv_connect(struct guest_ctx *c)
 	uint64_t page = b->hcall_page;
 
 	check_cpuid(c);
+	/* Before the page is enabled the port calls nothing (issue 14): a
+	 * ConnectPort through it reads all ones, and connects nothing, as
+	 * the same call succeeding below shows. */
+	if (b->flags & GUEST_FLAG_HCALL_CHECKS) {
+		fill_connect(in, &qt[0], b->partition);
+		GUEST_ASSERT_EQ(c,
+				guest_hypercall_port(HVCALL_CONNECT_PORT,
+						     b->hcall_input),
+				0xFFFFFFFFu);
+	}
 	enable_hypercalls(c, page);
 	for (uint32_t i = 0; i < b->queues; i++) {
 		uint64_t status;

@@ -71,6 +71,19 @@ static inline uint64_t guest_hypercall(uint64_t page, uint64_t control,
 	return status;
 }
 
+/* What the hypercall page's trampoline does, without the page: reads
+ * the hypercall port with (control) in RCX and (rdx) in RDX. */
+static inline uint32_t guest_hypercall_port(uint64_t control, uint64_t rdx)
+{
+	uint32_t status;
+
+	__asm__ volatile("inl %[port], %%eax"
+			 : "=a"(status), "+c"(control), "+d"(rdx)
+			 : [port] "i"(GUEST_PORT_HCALL)
+			 : "memory");
+	return status;
+}
+
 /* Reports (ucall) with the mailbox already filled. */
 static inline void guest_report(struct guest_ctx *c, uint64_t ucall)
 {

@@ -49,12 +49,15 @@ void demo_fail(struct demo *d, const char *fmt, ...)
 	uint32_t started;
 	va_list ap;
 
-	if (__atomic_exchange_n(&d->failed, 1, __ATOMIC_ACQ_REL))
+	if (__atomic_exchange_n(&d->failed, 1, __ATOMIC_SEQ_CST))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(d->error, sizeof(d->error), fmt, ap);
 	va_end(ap);
-	started = __atomic_load_n(&d->vcpus_started, __ATOMIC_ACQUIRE);
+	/* seq_cst against demo_threads_run's start of a vCPU: one of the
+	 * two sees the other, so no vCPU escapes the kick (issue 14: a
+	 * guest assert on vCPU 0 left later vCPUs spinning forever). */
+	started = __atomic_load_n(&d->vcpus_started, __ATOMIC_SEQ_CST);
 	for (uint32_t i = 0; i < started; i++)
 		kvm_vcpu_kick(d->vm->vcpu[i], d->vcpu_thread[i]);
 }

@@ -288,7 +288,11 @@ int demo_threads_run(struct demo *d)
 		if (rc)
 			goto err_threads;
 		__atomic_store_n(&d->vcpus_started, started_v + 1,
-				 __ATOMIC_RELEASE);
+				 __ATOMIC_SEQ_CST);
+		/* A failure that did not see this vCPU started: kick it. */
+		if (__atomic_load_n(&d->failed, __ATOMIC_SEQ_CST))
+			kvm_vcpu_kick(d->vm->vcpu[started_v],
+				      d->vcpu_thread[started_v]);
 	}
 	wait_vcpus(d);
 	goto join;

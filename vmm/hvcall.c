@@ -261,6 +261,16 @@ HV_STATUS kvm_hvcall_dispatch(struct kvm_vm *vm, const struct kvm_hcall *hc)
 	return hvdb_hypercall(vm->hv, vm->partition, hc->code, in, len, NULL);
 }
 
+static bool page_enabled(struct kvm_hvcall *h)
+{
+	bool on;
+
+	pthread_mutex_lock(&h->lock);
+	on = h->hypercall & HV_HYPERCALL_ENABLE;
+	pthread_mutex_unlock(&h->lock);
+	return on;
+}
+
 int kvm_hvcall_exit(struct kvm_vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -270,6 +280,13 @@ int kvm_hvcall_exit(struct kvm_vcpu *vcpu)
 	uint32_t status;
 	int rc;
 
+	/* The port is the hypercall page's: until the guest enables the page
+	 * (TLFS: no hypercalls before), it answers as no device does, with
+	 * all ones, and calls nothing. */
+	if (!page_enabled(vcpu->vm->hvcall)) {
+		memset(data, 0xFF, (size_t)run->io.size * run->io.count);
+		return 0;
+	}
 	rc = kvm_vcpu_ioctl(vcpu, KVM_GET_REGS, &regs);
 	if (rc < 0)
 		return rc;

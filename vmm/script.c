@@ -18,7 +18,6 @@
 #include "vcpu.h"
 #include "vm.h"
 
-#define SCRIPT_MAX_VMS 64u
 #define REGION_SIZE BOOT_REGION_SIZE
 #define REGION_ALIGN (1ull << 30)
 
@@ -33,8 +32,8 @@ struct kvm_script {
 	struct kvm_script_config cfg;
 	struct hvdb_ram_range *avoid;
 	size_t avoid_count, avoid_cap;
-	struct script_vm vm[SCRIPT_MAX_VMS];
-	size_t vm_count;
+	struct script_vm *vm; /* as many as the scenario's partitions */
+	size_t vm_count, vm_cap;
 	struct kvm_script_stats stats;
 	char error[256];
 };
@@ -57,6 +56,7 @@ void kvm_script_destroy(struct kvm_script *s)
 		return;
 	for (size_t i = 0; i < s->vm_count; i++)
 		kvm_vm_destroy(s->vm[i].vm);
+	free(s->vm);
 	free(s->avoid);
 	free(s);
 }
@@ -88,21 +88,50 @@ static bool overlaps(const struct hvdb_ram_range *r, hvdb_gpa_t start,
 	return r->start < start + size && start < end;
 }
 
-/* A 1 GiB-aligned home for the VMM region that no named GPA touches. */
-static int pick_region(struct kvm_script *s, hvdb_gpa_t *base)
+static bool clear_of(const struct hvdb_ram_range *r, size_t n, hvdb_gpa_t b)
+{
+	for (size_t i = 0; i < n; i++)
+		if (overlaps(&r[i], b, REGION_SIZE))
+			return false;
+	return true;
+}
+
+/* A 1 GiB-aligned home for the VMM region of partition (config) that no
+ * GPA the scenario names and none of its RAM touches (a restored
+ * partition's RAM is known only now). */
+static int pick_region(struct kvm_script *s,
+		       const struct hvdb_partition_config *config,
+		       hvdb_gpa_t *base)
 {
 	for (hvdb_gpa_t b = REGION_ALIGN; b < KVM_PAGING_VA_LIMIT;
 	     b += REGION_ALIGN) {
-		bool clear = true;
-
-		for (size_t i = 0; i < s->avoid_count && clear; i++)
-			clear = !overlaps(&s->avoid[i], b, REGION_SIZE);
-		if (clear) {
+		if (clear_of(s->avoid, s->avoid_count, b) &&
+		    clear_of(config->ram, config->ram_count, b)) {
 			*base = b;
 			return 0;
 		}
 	}
+	snprintf(s->error, sizeof(s->error),
+		 "no 1 GiB slot below %#llx is free of the scenario's GPAs "
+		 "for the VMM's own memory",
+		 (unsigned long long)KVM_PAGING_VA_LIMIT);
 	return -ENOSPC;
+}
+
+/* Room for one more VM. 0 or -ENOMEM. */
+static int reserve_vm(struct kvm_script *s)
+{
+	struct script_vm *grown;
+	size_t cap = s->vm_cap * 2 + 8;
+
+	if (s->vm_count < s->vm_cap)
+		return 0;
+	grown = realloc(s->vm, cap * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	s->vm = grown;
+	s->vm_cap = cap;
+	return 0;
 }
 
 /* Runs the vCPU to its next request for a command. */
@@ -141,14 +170,17 @@ static int boot_guest(struct kvm_script *s, struct script_vm *sv,
 int kvm_script_partition(struct kvm_script *s, struct hvdb *hv,
 			 const struct hvdb_partition_config *config)
 {
-	struct script_vm *sv = &s->vm[s->vm_count];
 	struct kvm_vm_config vc = { hv, config->id, s->cfg.debug };
+	struct script_vm *sv;
 	hvdb_gpa_t base;
 	int rc;
 
-	if (s->vm_count == SCRIPT_MAX_VMS)
-		return -ENOSPC;
-	rc = pick_region(s, &base);
+	s->error[0] = '\0';
+	rc = reserve_vm(s);
+	if (rc < 0)
+		return rc;
+	sv = &s->vm[s->vm_count];
+	rc = pick_region(s, config, &base);
 	if (rc < 0)
 		return rc;
 	sv->partition = config->id;

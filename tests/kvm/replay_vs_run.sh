@@ -4,11 +4,15 @@
 # every scenario, with offload on, off, and capped at one connection (so
 # in-kernel and exit-path fires mix on shared eventfds) (their fixed
 # tokens; run notes injected writes in free text). Exit 77 without
-# /dev/kvm.
+# /dev/kvm. HVDB must be an absolute path.
 hvdb=$1 src=$2
 fail=0 n=0
 tmp=${TMPDIR:-/tmp}/hvdb-diff.$$
-trap 'rm -f $tmp.*' EXIT
+trap 'rm -rf $tmp.*' EXIT
+# Scenarios write and restore snapshots by relative path: run them in a
+# directory of their own holding the committed snapshots some restore.
+mkdir $tmp.dir && cp "$src"/tests/kvm/scenarios/*.json $tmp.dir/ && cd $tmp.dir ||
+	exit 1
 
 for scn in "$src"/tests/scenarios/*.scn "$src"/tests/kvm/scenarios/*.scn \
 	   "$src"/examples/*.scn; do

@@ -116,6 +116,25 @@ static void test_guest_connects(void **state)
 	}
 }
 
+/* Issue 14: "the guest hypercall port does not check that the hypercall
+ * page was enabled". The guest first reads the port with a valid
+ * HvCallConnectPort before enabling the page: it must get all ones and
+ * connect nothing (the guest asserts both; connecting the same id again
+ * after enabling must then succeed). */
+static void test_hypercall_port_without_page(void **state)
+{
+	struct kvm_demo_config c;
+	struct kvm_demo_result r;
+
+	(void)state;
+	TEST_REQUIRE_KVM();
+	config(&c, 1, 1, 100);
+	c.guest_connects = true;
+	run_ok(&c, &r);
+	assert_int_equal(r.offloaded_connections + r.userspace_connections, 1);
+	free(r.queue);
+}
+
 /* Many queues, all offloaded. */
 static void test_many_queues(void **state)
 {
@@ -260,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_many_queues),
 		cmocka_unit_test(test_offload_limit),
 		cmocka_unit_test(test_hypercall_decode),
+		cmocka_unit_test(test_hypercall_port_without_page),
 		cmocka_unit_test(test_suppress),
 		cmocka_unit_test(test_adaptive),
 	};
