@@ -46,8 +46,9 @@ struct bench_match_row {
 #define BENCH_CROWD_OTHER_MAX 1.2
 
 struct bench_crowd_result {
-	unsigned values[BENCH_CROWD_SIZES]; /* doorbells at the GPA */
-	double hit_ns[BENCH_CROWD_SIZES];   /* ns per write hitting one */
+	unsigned values[BENCH_CROWD_SIZES];   /* doorbells at the GPA */
+	double hit_ns[BENCH_CROWD_SIZES];     /* ns per write hitting one */
+	double hit_hot_ns[BENCH_CROWD_SIZES]; /* ... one of 64 of them */
 	/* ns per miss of the other partition beside each crowd, and in the
 	 * same world before any crowd */
 	double other_miss_ns[BENCH_CROWD_SIZES];

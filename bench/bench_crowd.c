@@ -2,7 +2,10 @@
  * N DWORD doorbells of one partition at one GPA with values 0 .. N - 1
  * (virtio-pci with every queue's notify at one address, the queue index as
  * the value), N = 1 .. 65,536. Timed: a write hitting one of them (values
- * drawn uniformly from the crowd), and a miss of another partition that
+ * drawn uniformly from the crowd, and from 64 of them spread over it:
+ * "hot64", the index's cost without the cache misses of touching 65,536
+ * doorbells, as in the rest of the section), and a miss of another
+ * partition that
  * has doorbells of its own, beside each crowd and in the same world with no
  * crowd at all; and connect + disconnect pairs into the biggest crowd.
  * Every write is checked to hit or miss as it should before anything is
@@ -16,6 +19,7 @@
 #define OTHER_PARTITION (BENCH_PARTITION + 1)
 #define OTHER_CONNECTIONS 4096u
 #define CROWD_WRITES (1u << 16)
+#define CROWD_HOT 64u
 
 static const unsigned crowd_sizes[BENCH_CROWD_SIZES] = { 1, 16, 256, 4096,
 							 65536 };
@@ -23,7 +27,8 @@ static const unsigned crowd_sizes[BENCH_CROWD_SIZES] = { 1, 16, 256, 4096,
 /* One world: the other partition's doorbells, then (values) at the GPA. */
 struct crowd_world {
 	struct bench_world w;
-	struct bench_write *hits;   /* at the crowd; NULL without one */
+	/* at the crowd, uniform and hot64; NULL without one */
+	struct bench_write *hits[2];
 	struct bench_write *misses; /* of the other partition */
 };
 
@@ -108,13 +113,20 @@ static int crowd_build(struct crowd_world *cw, unsigned values)
 	}
 	if (!values)
 		return 0;
-	cw->hits = calloc(CROWD_WRITES, sizeof(*cw->hits));
-	if (!cw->hits)
-		return -ENOMEM;
-	for (size_t i = 0; i < CROWD_WRITES; i++)
-		cw->hits[i] = (struct bench_write){
-			CROWD_GPA, bench_rand(&cw->w.rng) % values, 4
-		};
+	for (size_t p = 0; p < 2; p++) {
+		/* hot64: every (values / 64)th value */
+		unsigned pool = p && values > CROWD_HOT ? CROWD_HOT : values;
+		unsigned step = values / pool;
+
+		cw->hits[p] = calloc(CROWD_WRITES, sizeof(*cw->hits[p]));
+		if (!cw->hits[p])
+			return -ENOMEM;
+		for (size_t i = 0; i < CROWD_WRITES; i++)
+			cw->hits[p][i] = (struct bench_write){
+				CROWD_GPA,
+				step * (bench_rand(&cw->w.rng) % pool), 4
+			};
+	}
 	return 0;
 }
 
@@ -152,8 +164,8 @@ static int world_build(struct crowd_world *cw, unsigned values)
 	if (!ret)
 		ret = check_writes(cw->w.hv, OTHER_PARTITION, cw->misses,
 				   HVDB_WRITE_MISS);
-	if (!ret && cw->hits)
-		ret = check_writes(cw->w.hv, BENCH_PARTITION, cw->hits,
+	for (size_t p = 0; p < 2 && !ret && values; p++)
+		ret = check_writes(cw->w.hv, BENCH_PARTITION, cw->hits[p],
 				   HVDB_WRITE_FIRE);
 	return ret;
 }
@@ -166,8 +178,8 @@ int bench_crowd_run(const struct bench_config *cfg, struct bench_results *res)
 	const uint64_t trial_ns = cfg->quick ? 25000000 : 80000000;
 	const unsigned trials = cfg->quick ? 9 : 11;
 	struct crowd_world cw[WORLDS] = { 0 };
-	struct crowd_ctx hit[WORLDS] = { 0 }, miss[WORLDS] = { 0 };
-	struct bench_cell cells[2 * WORLDS];
+	struct crowd_ctx hit[WORLDS][2] = { 0 }, miss[WORLDS] = { 0 };
+	struct bench_cell cells[3 * WORLDS];
 	struct bench_crowd_result *out = &res->crowd;
 	struct crowd_churn churn = { 0 };
 	size_t n = 0;
@@ -184,13 +196,16 @@ int bench_crowd_run(const struct bench_config *cfg, struct bench_results *res)
 		cells[n++] = (struct bench_cell){ .fn = op_writes,
 						  .ctx = &miss[k],
 						  .warmup = 4 * CROWD_WRITES };
-		if (!k)
-			continue;
-		hit[k] = (struct crowd_ctx){ cw[k].w.hv, BENCH_PARTITION,
-					     cw[k].hits, 0, 0 };
-		cells[n++] = (struct bench_cell){ .fn = op_writes,
-						  .ctx = &hit[k],
-						  .warmup = 4 * CROWD_WRITES };
+		for (size_t p = 0; p < 2 && k; p++) {
+			hit[k][p] =
+				(struct crowd_ctx){ cw[k].w.hv, BENCH_PARTITION,
+						    cw[k].hits[p], 0, 0 };
+			cells[n++] =
+				(struct bench_cell){ .fn = op_writes,
+						     .ctx = &hit[k][p],
+						     .warmup =
+							     4 * CROWD_WRITES };
+		}
 	}
 	bench_interleave(cells, n, trial_ns, trials);
 	churn.w = &cw[WORLDS - 1].w;
@@ -204,12 +219,14 @@ int bench_crowd_run(const struct bench_config *cfg, struct bench_results *res)
 	out->other_miss_before_ns = cells[0].ns_per_op;
 	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++) {
 		out->values[s] = crowd_sizes[s];
-		out->other_miss_ns[s] = cells[1 + 2 * s].ns_per_op;
-		out->hit_ns[s] = cells[2 + 2 * s].ns_per_op;
+		out->other_miss_ns[s] = cells[1 + 3 * s].ns_per_op;
+		out->hit_ns[s] = cells[2 + 3 * s].ns_per_op;
+		out->hit_hot_ns[s] = cells[3 + 3 * s].ns_per_op;
 	}
 out:
 	for (size_t k = 0; k < WORLDS; k++) {
-		free(cw[k].hits);
+		free(cw[k].hits[0]);
+		free(cw[k].hits[1]);
 		free(cw[k].misses);
 		bench_world_destroy(&cw[k].w);
 	}

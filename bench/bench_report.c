@@ -65,7 +65,7 @@ void bench_goals_json(FILE *f, const struct bench_goal *g, size_t n)
 			bench_goal_met(&g[i]) ? "true" : "false");
 }
 
-#define MATCH_GOALS 6
+#define MATCH_GOALS 7
 
 /* The goals of the match section (issues 4 and 14), from (res). */
 static void match_goals(const struct bench_results *res, struct bench_goal *g)
@@ -90,15 +90,19 @@ static void match_goals(const struct bench_results *res, struct bench_goal *g)
 		      match_cell(res, "hvdb", "uniform", 65536)),
 		2.5, false
 	};
-	g[3] = (struct bench_goal){ "crowd: hit at 65,536 values / at 1",
-				    ratio(c->hit_ns[top], c->hit_ns[0]),
+	g[3] = (struct bench_goal){ "crowd hot64: hit at 65,536 values / at 1",
+				    ratio(c->hit_hot_ns[top], c->hit_hot_ns[0]),
 				    BENCH_CROWD_HIT_MAX, true };
 	g[4] = (struct bench_goal){
+		"crowd uniform: hit at 65,536 values / at 1",
+		ratio(c->hit_ns[top], c->hit_ns[0]), BENCH_CROWD_HIT_MAX, true
+	};
+	g[5] = (struct bench_goal){
 		"crowd: other partition's miss beside 65,536 / before",
 		ratio(c->other_miss_ns[top], c->other_miss_before_ns),
 		BENCH_CROWD_OTHER_MAX, true
 	};
-	g[5] = (struct bench_goal){
+	g[6] = (struct bench_goal){
 		"crowd: connect+disconnect pairs/s into 65,536 (M)",
 		c->churn_pairs_per_sec / 1e6, 1.0, false
 	};
@@ -122,7 +126,8 @@ static void crowd_table(const struct bench_results *res, FILE *f)
 		"values");
 	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
 		fprintf(f, " %9u", c->values[s]);
-	crowd_row(f, "hit ns", c->hit_ns);
+	crowd_row(f, "hit ns, uniform", c->hit_ns);
+	crowd_row(f, "hit ns, hot64", c->hit_hot_ns);
 	crowd_row(f, "other partition miss", c->other_miss_ns);
 	fprintf(f,
 		"\n  (the other partition has %u doorbells; its miss before "
@@ -147,9 +152,9 @@ static void crowd_json(const struct bench_results *res, FILE *f)
 	for (size_t s = 0; s < BENCH_CROWD_SIZES; s++)
 		fprintf(f,
 			"%s{\"values\":%u,\"hit_ns\":%.2f,"
-			"\"other_miss_ns\":%.2f}",
+			"\"hit_hot64_ns\":%.2f,\"other_miss_ns\":%.2f}",
 			s ? "," : "", c->values[s], c->hit_ns[s],
-			c->other_miss_ns[s]);
+			c->hit_hot_ns[s], c->other_miss_ns[s]);
 	fprintf(f, "]},\"match_goals\":[");
 	match_goals(res, g);
 	bench_goals_json(f, g, MATCH_GOALS);
