@@ -140,7 +140,7 @@ static void ring_race_producers_consumers(void **state)
 	static struct race r; /* big: keep it off the stack */
 	struct worker p[PRODUCERS], c[CONSUMERS];
 	struct hvdb_port_stats st;
-	uint64_t fired = 0;
+	uint64_t fired = 0, taken = 0;
 
 	(void)state;
 	r.writes = writes_per_producer();
@@ -168,6 +168,7 @@ static void ring_race_producers_consumers(void **state)
 		assert_int_equal(hvdb_port_stats(r.hv, id, &st), 0);
 		assert_int_equal(st.triggers, atomic_load(&r.fires[id]));
 		fired += st.triggers;
+		taken += atomic_load(&r.pops[id]);
 		atomic_store(&r.pops[id], 0);
 		atomic_store(&r.fires[id], 1);
 		assert_int_equal(
@@ -175,6 +176,9 @@ static void ring_race_producers_consumers(void **state)
 			HVDB_WRITE_FIRE);
 	}
 	assert_int_equal(fired, (uint64_t)PRODUCERS * r.writes);
+	print_message("ring_race: %llu fires of %u ports, %llu pops\n",
+		      (unsigned long long)fired, PORTS,
+		      (unsigned long long)taken);
 	drain(&r);
 	for (HV_PORT_ID id = 1; id <= PORTS; id++)
 		assert_int_equal(atomic_load(&r.pops[id]), 1);
