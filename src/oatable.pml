@@ -6,7 +6,7 @@
  *
  * In detail: with one writer (under hv->lock) inserting, removing (tombstone
  * or emptying back over tombstones), replacing an entry in place (a
- * connection by its crowd and back, match.c) and rebuilding into a fresh
+ * connection by its crowd and back, match.c / crowd.c) and rebuilding into a fresh
  * slot array, and two lock-free readers looking keys up, no reader reads a
  * freed slot array, no reader dereferences an entry that is
  * half-initialised or freed, no lookup that starts after a disconnect
