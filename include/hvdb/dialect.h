@@ -14,13 +14,17 @@
  *
  * Eventfds: a registration keeps its own duplicate of the caller's fd
  * (F_DUPFD_CLOEXEC) as its port's eventfd, signalled once per fire until
- * the unregistration, so the caller may close its own at once (each
- * registration holds one fd: RLIMIT_NOFILE bounds how many can live; past
- * it a register fails as out of memory). "The same
- * eventfd" (a deassign's look-up) means the same open file description,
- * compared with kcmp(2) KCMP_FILE, or, where kcmp is not available, by
- * the "eventfd-id" of /proc/self/fdinfo (Linux >= 5.13). Not by st_ino:
- * every eventfd shares one anonymous inode.
+ * the unregistration, so the caller may close its own at once. Each
+ * registration holds one fd: RLIMIT_NOFILE bounds how many can live (past
+ * it a register fails as out of memory). "The same eventfd" (a deassign's
+ * look-up) means the same open file description, compared with kcmp(2)
+ * KCMP_FILE or, where kcmp is not available, by the "eventfd-id" of
+ * /proc/self/fdinfo (Linux >= 5.13); not by st_ino, which every eventfd
+ * shares (one anonymous inode).
+ *
+ * Snapshots keep the registrations ("doorbells" in the document); a
+ * restore makes one new eventfd per group of registrations that shared
+ * one, and hands each to the doorbell_restored hook (<hvdb/snapshot.h>).
  *
  * Threads: the dialect calls serialise on their own lock, taken before
  * the handle's lock (never after). Raw SPEC §3 calls on other threads may
