@@ -29,6 +29,8 @@ for so in "$build/src/libhvdb.so" "$build/src/kvm/libhvdb-kvm.so"; do
 done
 export HVDB_BUILD_DIR=$build CARGO_TERM_COLOR=never
 cargo test --offline
+# without the kvm feature (libhvdb alone) it must still build
+cargo check --offline -q --no-default-features --all-targets
 cargo run --offline -q --example quickstart 2>/dev/null >"$build/rust-quickstart.out"
 "$build/bin/hvdb" replay ../../examples/quickstart.scn >"$build/replay-quickstart.out"
 if ! diff -u "$build/replay-quickstart.out" "$build/rust-quickstart.out"; then
