@@ -15,20 +15,27 @@
 /* The help text is laid out by hand. */
 /* clang-format off */
 #define COMMANDS_LIST(X)                                                      \
-	X(run, "run [--vcpus N] [--queues Q] [--writes W] [--no-offload]\n" \
-	       "    [--offload-limit N] [--ram-doorbells] [--guest-connects]\n" \
+	X(run, "run [--vcpus N] [--queues Q] [--writes W]\n"                \
+	       "    [--offload-policy all|none|adaptive] [--no-offload]\n"     \
+	       "    [--offload-limit N] [--notify suppress|always]\n"          \
+	       "    [--ram-doorbells] [--guest-connects]\n"                    \
 	       "    [--json] [--debug] [--script FILE]\n"                      \
 	       "Boot the built-in guest on KVM: each vCPU produces W messages\n" \
-	       "into Q rings and rings each ring's doorbell; host threads\n"    \
-	       "wait on the ports' eventfds. Exit 0 only if every message\n"    \
-	       "arrived and every doorbell write was delivered once; 3 when\n"  \
-	       "/dev/kvm is missing. --script runs a scenario (as replay)\n"    \
-	       "with each guest partition a VM and each write a guest store.\n" \
+	       "into Q rings and rings a ring's doorbell when its consumer\n"  \
+	       "sleeps; host threads poll the rings, then wait on the ports'\n" \
+	       "eventfds. Exit 0 only if every message arrived and every\n"    \
+	       "doorbell write was delivered once; 3 when /dev/kvm is\n"       \
+	       "missing. --script runs a scenario (as replay) with each guest\n" \
+	       "partition a VM and each write a guest store.\n"                \
 	       "  --vcpus N           vCPUs (default 2)\n"                       \
 	       "  --queues Q          rings and doorbells (default 4)\n"         \
-	       "  --writes W          doorbell writes per vCPU (default 20000)\n" \
-	       "  --no-offload        keep every doorbell on the MMIO-exit path\n" \
+	       "  --writes W          messages per vCPU (default 20000)\n"       \
+	       "  --offload-policy P  all, none or adaptive (default): which\n"  \
+	       "                      doorbells KVM ioeventfds catch\n"          \
+	       "  --no-offload        --offload-policy none\n"                   \
 	       "  --offload-limit N   offload at most N connections to KVM\n"    \
+	       "  --notify M          suppress (default: ring only for a\n"      \
+	       "                      sleeping consumer) or always\n"            \
 	       "  --ram-doorbells     doorbells inside guest RAM pages\n"        \
 	       "  --guest-connects    the guest connects through hypercalls\n"   \
 	       "  --json              one JSON object instead of a summary\n"   \
@@ -56,11 +63,13 @@
 	X(replay, "replay FILE|-\n"                                           \
 		  "Run a scenario (SPEC §6) from FILE or standard input and\n"  \
 		  "print one line per command. Exit 2 at a malformed line.\n")  \
-	X(bench, "bench [--quick] [--json]\n"                                \
-		 "Run the benchmarks (match, threads, churn, memory, kvm) and\n" \
-		 "print medians as a table or one JSON object.\n"              \
-		 "  --quick  fewer, shorter trials: under 30 s\n"               \
-		 "  --json   one JSON object instead of the table\n")
+	X(bench, "bench [--quick] [--json] [--sections LIST]\n"             \
+		 "Run the benchmarks (memory, match, threads, churn, kvm,\n"   \
+		 "scale, notify) and print medians and goals as a table or\n"  \
+		 "one JSON object.\n"                                          \
+		 "  --quick          fewer, shorter trials: about 30 s\n"      \
+		 "  --json           one JSON object instead of the table\n"   \
+		 "  --sections LIST  only these sections (comma-separated)\n")
 /* clang-format on */
 
 struct cli_command {

@@ -38,6 +38,18 @@ _hvdb()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
+	--offload-policy)
+		COMPREPLY=($(compgen -W "all none adaptive" -- "$cur"))
+		return
+		;;
+	--notify)
+		COMPREPLY=($(compgen -W "suppress always" -- "$cur"))
+		return
+		;;
+	--sections)
+		COMPREPLY=($(compgen -W "memory match threads churn kvm scale notify" -- "$cur"))
+		return
+		;;
 	--gpa | --value | --vcpus | --queues | --writes | --offload-limit)
 		return # a number
 		;;
