@@ -61,10 +61,10 @@ static int tmpfd(void)
 	return fd;
 }
 
-void run_hvdb(const char *hvdb, const char *const args[], const struct buf *in,
-	      size_t as_limit, struct hvdb_run *r)
+void run_hvdb_fd(const char *hvdb, const char *const args[], int fin,
+		 size_t as_limit, struct hvdb_run *r)
 {
-	int fin = tmpfd(), fout = tmpfd(), ferr = tmpfd(), status;
+	int fout = tmpfd(), ferr = tmpfd(), status;
 	const char *argv[16] = { hvdb };
 	size_t n = 1;
 	pid_t pid;
@@ -75,9 +75,6 @@ void run_hvdb(const char *hvdb, const char *const args[], const struct buf *in,
 		argv[n] = args[n - 1];
 	}
 	argv[n] = NULL;
-	if (in)
-		assert_int_equal(write(fin, in->p, in->len), (ssize_t)in->len);
-	assert_int_equal(lseek(fin, 0, SEEK_SET), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -97,9 +94,20 @@ void run_hvdb(const char *hvdb, const char *const args[], const struct buf *in,
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	r->out = slurp(fout, &r->out_len);
 	r->err = slurp(ferr, &r->err_len);
-	close(fin);
 	close(fout);
 	close(ferr);
+}
+
+void run_hvdb(const char *hvdb, const char *const args[], const struct buf *in,
+	      size_t as_limit, struct hvdb_run *r)
+{
+	int fin = tmpfd();
+
+	if (in)
+		assert_int_equal(write(fin, in->p, in->len), (ssize_t)in->len);
+	assert_int_equal(lseek(fin, 0, SEEK_SET), 0);
+	run_hvdb_fd(hvdb, args, fin, as_limit, r);
+	close(fin);
 }
 
 void run_hvdb_free(struct hvdb_run *r)

@@ -30,6 +30,9 @@ struct hvdb_run {
  * reserve terabytes). Fills (r). */
 void run_hvdb(const char *hvdb, const char *const args[], const struct buf *in,
 	      size_t as_limit, struct hvdb_run *r);
+/* As run_hvdb, standard input from the open file (fin). */
+void run_hvdb_fd(const char *hvdb, const char *const args[], int fin,
+		 size_t as_limit, struct hvdb_run *r);
 void run_hvdb_free(struct hvdb_run *r);
 
 /* True when (err) holds a sanitizer report. */

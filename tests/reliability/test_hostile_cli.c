@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -251,26 +252,34 @@ static void restore_dev_zero_never_returns(void **state)
 }
 
 /* The same finding for endless text without NULs (`yes | ...`): the
- * read stops past HVDB_SNAPSHOT_FILE_MAX (256 MiB). */
+ * read stops past HVDB_SNAPSHOT_FILE_MAX (256 MiB). A child writes blanks
+ * into a pipe until hvdb is gone. */
 static void restore_endless_text_never_returns(void **state)
 {
-	static const char *const args[] = { "replay", "/dev/stdin", NULL };
-	const size_t size = (256u << 20) + 4096;
-	struct buf in = { 0 };
-	char path[4096], *blanks;
+	char path[4096];
+	const char *const args[] = { "replay", in_dir(path, "stdin.scn"),
+				     NULL };
+	static char blanks[1 << 16];
 	struct hvdb_run r;
+	int pipefd[2];
+	pid_t writer;
 
 	(void)state;
-	/* the scenario is the first line; the rest is the "snapshot" */
-	blanks = malloc(size);
-	assert_non_null(blanks);
-	memset(blanks, ' ', size);
-	snprintf(path, sizeof(path), "restore /dev/stdin\n");
-	puts_buf(&in, path);
-	put(&in, blanks, size);
-	free(blanks);
-	run_hvdb(hvdb_path, args, &in, AS_LIMIT, &r);
-	free(in.p);
+	write_file(path, "restore /dev/stdin\n", 0644);
+	memset(blanks, ' ', sizeof(blanks));
+	assert_int_equal(pipe(pipefd), 0);
+	writer = fork();
+	assert_true(writer >= 0);
+	if (writer == 0) {
+		close(pipefd[0]);
+		while (write(pipefd[1], blanks, sizeof(blanks)) > 0)
+			;
+		_exit(0); /* EPIPE (SIGPIPE): the reader is gone */
+	}
+	close(pipefd[1]);
+	run_hvdb_fd(hvdb_path, args, pipefd[0], AS_LIMIT, &r);
+	close(pipefd[0]);
+	assert_int_equal(waitpid(writer, NULL, 0), writer);
 	assert_int_equal(r.status, 2);
 	assert_string_equal(r.err, "hvdb: line 1: restore /dev/stdin: larger "
 				   "than 268435456 bytes, the most a snapshot "
@@ -314,7 +323,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(snapshot_onto_directory, empty_dir),
 		cmocka_unit_test(replay_dev_zero_grows_to_gigabytes),
 		cmocka_unit_test(restore_dev_zero_never_returns),
-		cmocka_unit_test(restore_endless_text_never_returns),
+		cmocka_unit_test_teardown(restore_endless_text_never_returns,
+					  empty_dir),
 		cmocka_unit_test_teardown(restore_error_cut_mid_sentence,
 					  empty_dir),
 	};
