@@ -49,9 +49,13 @@ bool bench_goal_met(const struct bench_goal *g)
 void bench_goals_print(FILE *f, const struct bench_goal *g, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		fprintf(f, "  %-54s %6.2f %s %.1f  %s\n", g[i].name,
-			g[i].measured, g[i].at_most ? "<=" : ">=", g[i].limit,
-			bench_goal_met(&g[i]) ? "pass" : "FAIL");
+		if (g[i].measured <= 0) /* its section did not run */
+			fprintf(f, "  %-54s not measured\n", g[i].name);
+		else
+			fprintf(f, "  %-54s %6.2f %s %.1f  %s\n", g[i].name,
+				g[i].measured,
+				g[i].at_most ? "<=" : ">=", g[i].limit,
+				bench_goal_met(&g[i]) ? "pass" : "FAIL");
 }
 
 void bench_goals_json(FILE *f, const struct bench_goal *g, size_t n)
