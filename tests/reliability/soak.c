@@ -18,8 +18,10 @@
  *
  * Flat means: the same number of open files and of threads as after the
  * warm-up, heap in use (malloc's count, or ASan's) within HEAP_SLACK of
- * it, RSS (after malloc_trim, outside ASan) within RSS_SLACK_PCT percent
- * plus RSS_SLACK_KB. Prints the
+ * it (the precise leak check), RSS (after malloc_trim, outside ASan)
+ * within RSS_SLACK_PCT percent plus RSS_SLACK_KB (coarse: cached thread
+ * stacks and allocator caches move it by several MiB between rounds with
+ * no trend). Prints the
  * figures; exit 0 when flat, 1 when not, 2 on bad arguments.
  */
 #include <dirent.h>
@@ -63,8 +65,8 @@ const char *__asan_default_options(void)
 #endif
 
 #define HEAP_SLACK (1u << 20)
-#define RSS_SLACK_PCT 25
-#define RSS_SLACK_KB 8192
+#define RSS_SLACK_PCT 50
+#define RSS_SLACK_KB 16384
 #define SLOTS 64
 #define PORTS 4
 #define DIALECT_SLOTS 16
