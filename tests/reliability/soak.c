@@ -112,6 +112,24 @@ static long status_field(const char *key)
 	return v;
 }
 
+/* The thread count once exits have settled: a thread pthread_join()
+ * has returned for is still counted until the kernel reaps it, which
+ * under load takes a while. Stable for 50 ms, or after 2 s. */
+static long settled_threads(void)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	long v = status_field("Threads"), w;
+	int same = 0;
+
+	for (int i = 0; i < 200 && same < 5; i++) {
+		nanosleep(&tick, NULL);
+		w = status_field("Threads");
+		same = w == v ? same + 1 : 0;
+		v = w;
+	}
+	return v;
+}
+
 static size_t heap_in_use(void)
 {
 #ifdef SOAK_ASAN
@@ -129,7 +147,7 @@ static void measure(struct usage *u)
 	(void)malloc_trim(0);
 #endif
 	u->fds = count_fds();
-	u->threads = status_field("Threads");
+	u->threads = settled_threads();
 	u->rss_kb = status_field("VmRSS");
 	u->heap = heap_in_use();
 }
