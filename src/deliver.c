@@ -132,7 +132,8 @@ void deliver_fire(struct hvdb *hv, struct port *port,
 	    !__atomic_load_n(&port->deleted, __ATOMIC_ACQUIRE))
 		ring_queue(port->deliver.ring, &port->deliver.waiter);
 	if (!offloaded) {
-		fd = __atomic_load_n(&port->eventfd, __ATOMIC_RELAXED);
+		/* acquire: the fd was opened before it was set */
+		fd = __atomic_load_n(&port->eventfd, __ATOMIC_ACQUIRE);
 		/* A full eventfd counter (EAGAIN) still wakes the reader. */
 		if (fd >= 0)
 			(void)eventfd_write(fd, count);

@@ -234,8 +234,9 @@ int hvdb_port_set_eventfd(struct hvdb *hv, HV_PORT_ID port_id, int fd)
 	hv_lock(hv);
 	port = port_find(hv, port_id);
 	if (port) {
+		/* release: a fire that reads (fd) finds it open */
 		__atomic_store_n(&port->eventfd, fd < 0 ? -1 : fd,
-				 __ATOMIC_RELAXED);
+				 __ATOMIC_RELEASE);
 		ret = 0;
 	}
 	hv_unlock(hv);
