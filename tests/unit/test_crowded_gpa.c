@@ -352,7 +352,12 @@ static void test_crowded_gpa_connect_faults_change_nothing(void **state)
 #define CHURN_GPA (DOORBELL_GPA + 0x100)
 #define CHURN_VALUE 100u
 #define CHURN_CONN(s, gen) ((HV_CONNECTION_ID)((s) + 1) << 16 | (gen))
+/* At least this many steps, and on until the writers made MIN_WRITES
+ * (a loaded machine may not run them at first); never so many that a
+ * slot's 16-bit generation wraps. */
 #define CHURN_STEPS 20000u
+#define MAX_STEPS 1000000u
+#define MIN_WRITES 20000u
 #define WRITERS 2
 
 struct race {
@@ -439,7 +444,10 @@ static void test_crowded_gpa_writes_race_churn(void **state)
 	for (int i = 0; i < WRITERS; i++)
 		assert_int_equal(
 			pthread_create(&writers[i], NULL, race_writer, r), 0);
-	for (unsigned step = 0; step < CHURN_STEPS; step++) {
+	for (unsigned step = 0;
+	     step < MAX_STEPS &&
+	     (step < CHURN_STEPS || atomic_load(&r->writes) < MIN_WRITES);
+	     step++) {
 		s = (unsigned)(rand_next(&rng) % CHURN_SLOTS);
 		if (gen[s] % 2) {
 			atomic_store(&r->live[s], 0);
@@ -457,7 +465,7 @@ static void test_crowded_gpa_writes_race_churn(void **state)
 	for (int i = 0; i < WRITERS; i++)
 		assert_int_equal(pthread_join(writers[i], NULL), 0);
 	assert_int_equal(atomic_load(&r->violations), 0);
-	assert_true(atomic_load(&r->writes) > 0);
+	assert_true(atomic_load(&r->writes) >= MIN_WRITES);
 	teardown(&r->g);
 	free(r);
 }
