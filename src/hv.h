@@ -35,6 +35,8 @@ struct hvdb {
 	 * them (match.c); read under RCU, written under lock */
 	struct oatable conn_by_gpa;
 	char pad_after[HV_PAD];
+	/* conn_by_gpa's count and used, which every connect stores to */
+	struct oatable_census gpa_census;
 	/* (partition, connection id) -> struct connection; under lock */
 	struct oatable conn_by_id;
 	struct ring *rings;	 /* root_vp_count * 16, fixed */

@@ -176,7 +176,7 @@ static int walk_connections(struct hvdb *hv,
 				      const struct hvdb_connection_desc *),
 			    void *opaque)
 {
-	size_t n = hv->conn_by_id.count;
+	size_t n = oatable_count(&hv->conn_by_id);
 	void **all = n ? malloc(n * sizeof(*all)) : NULL;
 
 	if (all)

@@ -54,8 +54,12 @@ static uint64_t gpa_hash_of(const struct oatable *t, const void *entry)
 
 int match_index_init(struct hvdb *hv)
 {
-	return oatable_init(&hv->conn_by_gpa, hv, gpa_hash_of,
-			    oatable_random_seed());
+	int ret = oatable_init(&hv->conn_by_gpa, hv, gpa_hash_of,
+			       oatable_random_seed());
+
+	/* off the line every write reads (hv.h) */
+	oatable_move_census(&hv->conn_by_gpa, &hv->gpa_census);
+	return ret;
 }
 
 bool match_triggers_conflict(const struct match_trigger *a,

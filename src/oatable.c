@@ -81,8 +81,8 @@ int oatable_init(struct oatable *t, struct hvdb *hv, oatable_hash_fn hash_of,
 {
 	t->hv = hv;
 	t->seed = seed;
-	t->count = 0;
-	t->used = 0;
+	t->census = &t->own;
+	t->own = (struct oatable_census){ 0, 0 };
 	t->hash_of = hash_of;
 	t->slots = slots_new(t, OATABLE_MIN_SLOTS);
 	return t->slots ? 0 : -ENOMEM;
@@ -92,6 +92,17 @@ void oatable_fini(struct oatable *t)
 {
 	free(t->slots);
 	t->slots = NULL;
+}
+
+void oatable_move_census(struct oatable *t, struct oatable_census *census)
+{
+	*census = *t->census;
+	t->census = census;
+}
+
+unsigned long oatable_count(const struct oatable *t)
+{
+	return t->census->count;
 }
 
 uint64_t oatable_random_seed(void)
@@ -114,11 +125,11 @@ int oatable_reserve(struct oatable *t)
 	uintptr_t v;
 
 	/* At most 3/4 of the slots non-empty, so probe chains end. */
-	if ((t->used + 1) * 4 <= n * 3)
+	if ((t->census->used + 1) * 4 <= n * 3)
 		return 0;
 	/* Rebuild: same size when tombstones filled it, else grow so the
 	 * live entries take at most 5/8. */
-	while ((t->count + 1) * 8 > n * 5)
+	while ((t->census->count + 1) * 8 > n * 5)
 		n *= 2;
 	s = slots_new(t, n);
 	if (!s)
@@ -130,7 +141,7 @@ int oatable_reserve(struct oatable *t)
 				  t->hash_of(t, (void *)(v & OATABLE_PTR_MASK)),
 				  v);
 	}
-	t->used = t->count;
+	t->census->used = t->census->count;
 	/* release: readers that load the new array see its slots filled */
 	__atomic_store_n(&t->slots, s, __ATOMIC_RELEASE);
 	hv_call_rcu(t->hv, &old->rcu, slots_free_rcu);
@@ -140,8 +151,8 @@ int oatable_reserve(struct oatable *t)
 void oatable_insert(struct oatable *t, uint64_t hash, void *entry)
 {
 	if (slots_put(t->slots, hash, slot_value(hash, entry)))
-		t->used++;
-	t->count++;
+		t->census->used++;
+	t->census->count++;
 }
 
 void oatable_replace(struct oatable *t, uint64_t hash, const void *from,
@@ -163,7 +174,7 @@ void oatable_remove(struct oatable *t, uint64_t hash, const void *entry)
 	if (found < 0)
 		return; /* not there: nothing to undo */
 	pos = (unsigned long)found;
-	t->count--;
+	t->census->count--;
 	/* No chain runs past an empty successor: this slot and the
 	 * tombstones before it can become empty, readers lose nothing. A
 	 * removal publishes nothing: relaxed stores. */
@@ -174,7 +185,7 @@ void oatable_remove(struct oatable *t, uint64_t hash, const void *entry)
 	}
 	do {
 		__atomic_store_n(&s->slot[pos], 0, __ATOMIC_RELAXED);
-		t->used--;
+		t->census->used--;
 		pos = (pos - 1) & s->mask;
 	} while (s->slot[pos] == OATABLE_TOMBSTONE);
 }

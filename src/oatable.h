@@ -50,22 +50,33 @@ struct oatable;
 /* The hash an entry was inserted with, for rebuilds. */
 typedef uint64_t (*oatable_hash_fn)(const struct oatable *t, const void *entry);
 
-/* Readers use (slots) and (seed); writers also store (count) and (used)
- * on every insert and removal, so a table that lookups on other CPUs
- * read is embedded between pads (see struct hvdb). */
+/* What writers store to on every insert and removal. */
+struct oatable_census {
+	unsigned long count; /* live entries; under the writer lock */
+	unsigned long used;  /* live entries + tombstones; same */
+};
+
+/* Readers use (slots) and (seed) only: nothing here but (own) changes
+ * between rebuilds. A table that lookups on other CPUs read keeps its
+ * census elsewhere (oatable_move_census), away from the line they read,
+ * and sits between pads (see struct hvdb). */
 struct oatable {
 	struct oatable_slots *slots; /* RCU-published; replaced by rebuilds */
 	uint64_t seed;		     /* mixed into every key's hash; fixed */
 	oatable_hash_fn hash_of;     /* for rebuilds */
-	struct hvdb *hv;     /* slot arrays come from fault point alloc-index */
-	unsigned long count; /* live entries; under the writer lock */
-	unsigned long used;  /* live entries + tombstones; same */
+	struct hvdb *hv; /* slot arrays come from fault point alloc-index */
+	struct oatable_census *census; /* &own unless moved */
+	struct oatable_census own;
 };
 
 /* An empty table of (hv) hashing entries with (hash_of), keyed with
  * (seed). 0 or -ENOMEM. */
 int oatable_init(struct oatable *t, struct hvdb *hv, oatable_hash_fn hash_of,
 		 uint64_t seed);
+/* Keeps the census of the (empty) table at (census) from now on. */
+void oatable_move_census(struct oatable *t, struct oatable_census *census);
+/* Live entries. Writer lock. */
+unsigned long oatable_count(const struct oatable *t);
 /* Frees the slots (not the entries). No reader may be running. */
 void oatable_fini(struct oatable *t);
 /* A seed no guest can predict (getrandom), so no guest can choose keys
