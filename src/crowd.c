@@ -42,6 +42,26 @@ static struct match_trigger specific_class_trigger(unsigned s, unsigned f)
 	};
 }
 
+struct connection *crowd_find(const struct crowd *cr, unsigned len,
+			      uint64_t value)
+{
+	struct oatable_iter it;
+	struct connection *c;
+
+	if (!(len & (len - 1))) {
+		c = __atomic_load_n(&cr->any_value[__builtin_ctz(len)],
+				    __ATOMIC_ACQUIRE);
+		if (c)
+			return c;
+	}
+	for (c = oatable_first(&cr->by_value,
+			       crowd_value_hash(&cr->by_value, value), &it);
+	     c; c = oatable_next(&it))
+		if (match_trigger_hit(&c->trigger, len, value))
+			return c;
+	return NULL;
+}
+
 bool crowd_conflicts(const struct crowd *cr, const struct match_trigger *t)
 {
 	struct oatable_iter it;

@@ -42,26 +42,10 @@ static inline uint64_t crowd_value_hash(const struct oatable *t, uint64_t value)
 }
 
 /* The member of (cr) that a write of (len) bytes with (value) matches,
- * or NULL. Under rcu_read_lock. */
-static inline struct connection *crowd_find(const struct crowd *cr,
-					    unsigned len, uint64_t value)
-{
-	struct oatable_iter it;
-	struct connection *c;
-
-	if (!(len & (len - 1))) {
-		c = __atomic_load_n(&cr->any_value[__builtin_ctz(len)],
-				    __ATOMIC_ACQUIRE);
-		if (c)
-			return c;
-	}
-	for (c = oatable_first(&cr->by_value,
-			       crowd_value_hash(&cr->by_value, value), &it);
-	     c; c = oatable_next(&it))
-		if (match_trigger_hit(&c->trigger, len, value))
-			return c;
-	return NULL;
-}
+ * or NULL. Under rcu_read_lock. Not inline: it keeps the write path of
+ * the GPAs with one doorbell (the common case) free of calls. */
+struct connection *crowd_find(const struct crowd *cr, unsigned len,
+			      uint64_t value);
 
 /* A crowd holding (c), which sits alone at its GPA, its value table keyed
  * with (seed); NULL when out of memory (fault site alloc-index). Under
