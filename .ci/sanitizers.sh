@@ -5,8 +5,9 @@
 #     /dev/kvm exists), halting on the first report;
 #  2. clang TSan build (build-tsan), with .ci/tsan.supp (liburcu
 #     internals only): every test that starts threads (ctest -L
-#     concurrency: the stress and ring tests, the KVM backend and run
-#     tests), `hvdb run` in four short configurations, the bench's
+#     concurrency: the stress and ring race tests, the KVM backend and
+#     run tests, the soak's stress), the ring and delivery unit tests,
+#     `hvdb run` in four short configurations, the bench's
 #     threads section; then .ci/tsan-planted.sh proves a race planted in
 #     the fire path is reported;
 #  3. valgrind memcheck over the unit and reliability tests of a gcc
@@ -46,6 +47,10 @@ cmake --build build-tsan -j"$jobs"
 export TSAN_OPTIONS="suppressions=$root/.ci/tsan.supp:halt_on_error=1:second_deadlock_stack=1"
 echo "== TSan: every test that starts threads (ctest -L concurrency)"
 STRESS_SECONDS=2 bash .ci/ctest.sh build-tsan -L concurrency \
+	--output-on-failure
+# The ring and delivery unit tests (one thread, plus liburcu's call_rcu
+# worker freeing what they retire).
+bash .ci/ctest.sh build-tsan -R '^unit\.test_(ring|delivery)$' \
 	--output-on-failure
 echo "== TSan: hvdb run (vCPU and consumer threads), bench threads section"
 if (exec 3<>/dev/kvm) 2>/dev/null; then
