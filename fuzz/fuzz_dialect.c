@@ -213,18 +213,19 @@ model_whp_register(uint64_t p, const WHV_DOORBELL_MATCH_DATA *w, int fdi)
 static struct answer model_whp_unregister(uint64_t p,
 					  const WHV_DOORBELL_MATCH_DATA *w)
 {
+	struct answer ok = decided("S_OK", "ok");
+
+	/* identical match data twice (a raw disconnect let the second in):
+	 * the lowest id goes */
 	for (size_t i = 0; i < m.n; i++) {
 		struct m_record *r = &m.rec[i];
 
 		if (r->dialect == HVDB_DIALECT_WHP && r->partition == p &&
-		    !memcmp(&r->whp, w, sizeof(*w))) {
-			struct answer ok = decided("S_OK", "ok");
-
+		    !memcmp(&r->whp, w, sizeof(*w)) &&
+		    (!ok.hit || r->id < ok.hit->id))
 			ok.hit = r;
-			return ok;
-		}
 	}
-	return decided("ERROR_NOT_FOUND", "no-such-doorbell");
+	return ok.hit ? ok : decided("ERROR_NOT_FOUND", "no-such-doorbell");
 }
 
 /* The lowest id neither held by a model record nor a live root port. */

@@ -191,15 +191,20 @@ dialect_find(struct hvdb *hv, enum hvdb_dialect dialect, uint64_t partition,
 	     const void *arg)
 {
 	struct dialect_state *d = &hv->dialects;
-	struct dialect_record *rec;
+	struct dialect_record *rec, *found = NULL;
 
 	if (!d->bucket_count)
 		return NULL;
+	/* Several can match only when raw calls took a WHP registration's
+	 * connection away (WHP's conflict rule looks at connections, not
+	 * records): the lowest id, the one registered first, is the answer,
+	 * whatever order the bucket holds them in. */
 	for (rec = *bucket(d, partition, gpa); rec; rec = rec->next_at)
 		if (rec->dialect == dialect && rec->partition == partition &&
-		    record_gpa(rec) == gpa && pred(rec, arg))
-			return rec;
-	return NULL;
+		    record_gpa(rec) == gpa && pred(rec, arg) &&
+		    (!found || rec->id < found->id))
+			found = rec;
+	return found;
 }
 
 /* ---- making and unmaking a doorbell ---- */

@@ -81,9 +81,10 @@ HV_STATUS dialect_register(struct hvdb *hv, const struct dialect_request *req,
  * (RCU, not waiting), frees its id and the record. Under the dialect lock. */
 void dialect_unregister(struct hvdb *hv, struct dialect_record *rec);
 
-/* A live record of (dialect) at (partition, gpa) that (pred) accepts, or
- * NULL. The rules of SPEC §7 let at most one match a deassign or an
- * unregister. Under the dialect lock. */
+/* The live record of (dialect) at (partition, gpa) that (pred) accepts
+ * with the lowest id, or NULL. A deassign matches at most one; WHP
+ * unregister can match two after raw calls disconnected the first one's
+ * connection. Under the dialect lock. */
 struct dialect_record *
 dialect_find(struct hvdb *hv, enum hvdb_dialect dialect, uint64_t partition,
 	     hvdb_gpa_t gpa,

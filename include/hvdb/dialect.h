@@ -134,11 +134,13 @@ HVDB_API hvdb_hresult hvdb_whp_register(struct hvdb *hv, uint64_t partition,
 					enum hvdb_reason *reason);
 /* Unregisters the WHP doorbell of (partition) with match data identical to
  * (match) (all 24 bytes): HVDB_S_OK, or HVDB_ERROR_NOT_FOUND
- * no-such-doorbell. Disconnects and deletes its connection and port
- * (ignoring what raw calls already did); its eventfd is closed once no
- * write that started before can still signal it (an RCU grace period
- * later, without waiting here). The deassign of hvdb_ioeventfd() does the
- * same. */
+ * no-such-doorbell. When raw calls disconnected a registration's
+ * connection, the same match data can register again (WHP's rule looks at
+ * connections): of two such, the lowest id goes first. Disconnects and deletes
+ * its connection and port (ignoring what raw calls already did); its eventfd is
+ * closed once no write that started before can still signal it (an RCU grace
+ * period later, without waiting here). The deassign of hvdb_ioeventfd() does
+ * the same. */
 HVDB_API hvdb_hresult hvdb_whp_unregister(struct hvdb *hv, uint64_t partition,
 					  const WHV_DOORBELL_MATCH_DATA *match,
 					  enum hvdb_reason *reason);
