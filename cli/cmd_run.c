@@ -241,13 +241,13 @@ static int json_rates(json_t *obj, uint64_t messages, uint64_t doorbells,
 }
 
 /* The keys of issue 11: doorbells, notify, offload_policy, the rates,
- * and each queue. 0 or -ENOMEM. */
+ * and each queue (per_queue: "queues" stays the count). 0 or -ENOMEM. */
 static int json_add_rates(json_t *obj, const struct run_opts *o,
 			  const struct kvm_demo_result *r)
 {
 	json_t *queues = json_array();
 
-	if (!queues || json_object_set_new(obj, "queues", queues) ||
+	if (!queues || json_object_set_new(obj, "per_queue", queues) ||
 	    json_object_set_new(obj, "doorbells",
 				json_integer((json_int_t)r->doorbells)) ||
 	    json_object_set_new(obj, "notify",

@@ -46,7 +46,9 @@ check ram-doorbells-no-offload "--writes 2000 --ram-doorbells $A --no-offload" \
 	'"userspace": 4000,'
 check guest-connects "--writes 2000 --guest-connects --offload-policy all" \
 	'"offloaded_connections": 4,' '"messages_received": 4000,'
-check vcpus-4 "--vcpus 4 --queues 16 --writes 1000 $A" '"fired": 4000,'
+# "queues" is the count (the first round's key); each queue is in per_queue
+check vcpus-4 "--vcpus 4 --queues 16 --writes 1000 $A" '"fired": 4000,' \
+	'"queues": 16,' '"per_queue": \['
 check queues-1500 "--queues 1500 --writes 1500 --offload-policy all" \
 	'"offloaded_connections": 1500,' '"userspace": 0,' \
 	'"messages_received": 3000,'
